@@ -1,0 +1,46 @@
+/*
+ * arch/arch.h - the only architecture header the rest of gort includes.
+ *
+ * The build puts exactly one of arch/x86_64/ or arch/aarch64/ on the
+ * include path; arch_context.h comes from there.  Nothing above arch/
+ * contains assembly or tests the architecture with #ifdef: porting gort
+ * to a new CPU means a new folder with the files listed in HACKING.md.
+ *
+ * The seam:
+ *   gort_arch_switch(from, to)  save the callee-saved state into *from and
+ *                               resume *to; returns when someone switches
+ *                               back to *from.
+ *   arch_context_init(...)      make a context that, when first switched
+ *                               to, calls fn(arg) on [stack_lo, stack_hi)
+ *                               from a frame that ends every call chain.
+ *   arch_relax()                spin-wait hint (arch_cpu.h)
+ *   arch_sigctx_pc/sp(uc)       read the interrupted pc and sp out of a
+ *                               signal handler's ucontext.
+ */
+#pragma once
+
+#include "runtime/types.h"
+
+#include "arch_context.h"
+#include "arch_cpu.h"
+
+extern "C" {
+/* Context: any stack; from != to; *to must be a saved or fresh context
+ * that no other thread is running or about to resume. */
+void gort_arch_switch(gort::rt::arch_context *from,
+		      const gort::rt::arch_context *to);
+/* Called by gort_arch_start if a context's entry function returns. */
+[[noreturn]] void gort_arch_start_returned();
+}
+
+namespace gort::rt {
+
+/* fn must never return: a context ends by switching away for good. */
+void arch_context_init(arch_context *ctx, uptr stack_lo, uptr stack_hi,
+		       void (*fn)(void *), void *arg);
+
+/* Context: signal handler; async-signal-safe. */
+uptr arch_sigctx_pc(const void *uc);
+uptr arch_sigctx_sp(const void *uc);
+
+} // namespace gort::rt

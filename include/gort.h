@@ -1,0 +1,10 @@
+/*
+ * gort.h - the one header a gort program includes.
+ *
+ * gort is Go's concurrency runtime as a C++ library: goroutines on an
+ * M:P:G scheduler, channels and select, a sync package, timers, and a
+ * netpoller.  See README.md for what exists today.
+ */
+#pragma once
+
+#include "gort/version.h"

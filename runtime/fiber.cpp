@@ -1,0 +1,82 @@
+/*
+ * runtime/fiber.cpp - see fiber.h.
+ */
+#include "runtime/fiber.h"
+
+#include "runtime/panic.h"
+#include "runtime/signal.h"
+
+#include <atomic>
+#include <exception>
+#include <pthread.h>
+
+namespace gort::rt {
+
+static std::atomic<u64> g_next_fiber_id{1};
+
+void fiber_init_thread(fiber *f)
+{
+	*f = fiber{};
+	f->id = 0;
+	signal_thread_init();
+#ifdef GORT_ASAN
+	pthread_attr_t attr;
+	void *addr = nullptr;
+	size_t size = 0;
+	if (::pthread_getattr_np(::pthread_self(), &attr) == 0) {
+		::pthread_attr_getstack(&attr, &addr, &size);
+		::pthread_attr_destroy(&attr);
+	}
+	f->asan_bottom = addr;
+	f->asan_size = size;
+#endif
+}
+
+/* The first frame above gort_arch_start: runs fn, then leaves for good. */
+static void fiber_entry(void *p)
+{
+	auto f = static_cast<fiber *>(p);
+	asan_finish_switch(nullptr);
+	try {
+		f->fn(f->arg);
+	} catch (const std::exception &e) {
+		panic_uncaught(f->id, e.what());
+	} catch (...) {
+		panic_uncaught(f->id, "a C++ exception not derived from "
+				      "std::exception");
+	}
+	f->done = true;
+	/* nullptr: this stack is finished, ASan may drop its fake frames. */
+	asan_start_switch(nullptr, f->exit_to->asan_bottom,
+			  f->exit_to->asan_size);
+	gort_arch_switch(&f->ctx, &f->exit_to->ctx);
+	fatal("fiber: a finished fiber was resumed");
+}
+
+stack_err fiber_create(fiber *f, void (*fn)(void *), void *arg,
+		       usize stack_size, fiber *exit_to)
+{
+	stack_alloc_result r = stack_alloc(stack_size);
+	if (r.stk == nullptr)
+		return r.err;
+	*f = fiber{};
+	f->stk = r.stk;
+	f->exit_to = exit_to;
+	f->fn = fn;
+	f->arg = arg;
+	f->id = g_next_fiber_id.fetch_add(1, std::memory_order_relaxed);
+	f->stk->owner_id = f->id;
+	f->asan_bottom = reinterpret_cast<const void *>(r.stk->lo);
+	f->asan_size = r.stk->hi - r.stk->lo;
+	arch_context_init(&f->ctx, r.stk->lo, r.stk->hi, fiber_entry, f);
+	return stack_err::none;
+}
+
+void fiber_destroy(fiber *f)
+{
+	if (f->stk != nullptr)
+		stack_free(f->stk);
+	f->stk = nullptr;
+}
+
+} // namespace gort::rt

@@ -1,0 +1,530 @@
+/*
+ * runtime/stack.cpp - see stack.h for the layout, the guard modes and the
+ * pool's trim policy.
+ *
+ * INV-STK-1: a stack is on at most one list (a class's free or unchecked
+ *   list, or a trim batch in flight) and then its state says which.
+ * INV-STK-2: every stack handed out has a guard region installed below it.
+ * INV-STK-3: an arena, once published on g_arenas, is never unmapped and
+ *   its geometry never changes, so the signal handler may read it at any
+ *   time without a lock.
+ */
+#include "runtime/stack.h"
+
+#include "runtime/lock.h"
+#include "runtime/panic.h"
+
+#include <atomic>
+#include <cerrno>
+#include <csignal>
+#include <cstdlib>
+#include <fcntl.h>
+#include <sys/auxv.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#ifndef MADV_GUARD_INSTALL
+#define MADV_GUARD_INSTALL 102 /* Linux 6.13 */
+#define MADV_GUARD_REMOVE 103
+#endif
+
+namespace gort::rt {
+
+enum stack_state : u32 {
+	STACK_IN_USE = 1,
+	STACK_FREE_UNCHECKED, /* released; pages below the keep zone unknown */
+	STACK_FREE,	      /* released and trimmed */
+};
+
+struct stack_arena {
+	uptr base; /* the mapping: [base, end) */
+	uptr end;
+	uptr first;	   /* start of slot 0's guard region */
+	usize stride;	   /* guard + size */
+	usize size;	   /* usable bytes per stack */
+	u32 cls;	   /* size class */
+	u32 count;	   /* slots carved (all guarded) */
+	stack_arena *next; /* older arena; constant once published */
+	stack slots[STACK_ARENA_MAX];
+};
+
+static constexpr u32 STACK_MIN_SHIFT = 14; /* 16 KiB */
+static constexpr u32 STACK_NCLASS = 30 - STACK_MIN_SHIFT + 1;
+static_assert((usize{1} << STACK_MIN_SHIFT) == STACK_MIN_BYTES);
+static_assert((usize{1} << (STACK_MIN_SHIFT + STACK_NCLASS - 1)) ==
+	      STACK_MAX_BYTES);
+
+struct stack_class {
+	rt_lock lock;
+	stack *free;	  /* LIFO, lock */
+	stack *unchecked; /* LIFO, lock; released since the last trim */
+	u32 nfree;	  /* lock */
+	u32 nunchecked;	  /* lock */
+};
+
+static stack_class g_classes[STACK_NCLASS];
+static std::atomic<stack_arena *> g_arenas{nullptr};
+static rt_lock g_mode_lock;
+static std::atomic<int> g_mode{static_cast<int>(stack_guard_mode::undecided)};
+static std::atomic<usize> g_default_size{0};
+static std::atomic<u64> g_stat_arenas{0};
+static std::atomic<u64> g_stat_stacks{0};
+static std::atomic<u64> g_stat_trimmed{0};
+
+static usize page_size()
+{
+	static const usize page = static_cast<usize>(getauxval(AT_PAGESZ));
+	return page;
+}
+
+static uptr round_up(uptr v, uptr to)
+{
+	return (v + to - 1) & ~(to - 1);
+}
+
+static u32 class_of(usize size)
+{
+	u32 cls = 0;
+	while ((usize{1} << (STACK_MIN_SHIFT + cls)) < size)
+		cls++;
+	return cls;
+}
+
+static usize class_size(u32 cls)
+{
+	usize sz = usize{1} << (STACK_MIN_SHIFT + cls);
+	return round_up(sz, page_size());
+}
+
+static usize guard_size()
+{
+	return round_up(STACK_GUARD_BYTES, page_size());
+}
+
+/*
+ * Failures: classify an mmap/mprotect ENOMEM.  The kernel gives the same
+ * errno whether memory or the mapping count ran out; counting our mappings
+ * tells them apart.  Only runs on the failure path.
+ */
+static long read_small_file(const char *path, char *buf, usize len)
+{
+	int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	long n = ::read(fd, buf, len - 1);
+	::close(fd);
+	if (n >= 0)
+		buf[n] = '\0';
+	return n;
+}
+
+static long count_mappings()
+{
+	int fd = ::open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	char buf[4096];
+	long lines = 0;
+	for (;;) {
+		long n = ::read(fd, buf, sizeof(buf));
+		if (n <= 0)
+			break;
+		for (long i = 0; i < n; i++)
+			lines += buf[i] == '\n';
+	}
+	::close(fd);
+	return lines;
+}
+
+static stack_err classify_enomem()
+{
+	char buf[32];
+	if (read_small_file("/proc/sys/vm/max_map_count", buf, sizeof(buf)) <=
+	    0)
+		return stack_err::no_memory;
+	long limit = std::strtol(buf, nullptr, 10);
+	long used = count_mappings();
+	/* Leave slack for the split that just failed. */
+	if (limit > 0 && used >= 0 && used + 8 >= limit)
+		return stack_err::map_count;
+	return stack_err::no_memory;
+}
+
+const char *stack_err_text(stack_err e)
+{
+	switch (e) {
+	case stack_err::none:
+		return "no error";
+	case stack_err::bad_size:
+		return "goroutine stack: requested size exceeds the 1 GiB "
+		       "limit; ask for a smaller stack";
+	case stack_err::map_count:
+		return "goroutine stack: the process reached vm.max_map_count "
+		       "(each guarded stack needs its own mappings on this "
+		       "kernel); raise it, e.g. 'sysctl -w "
+		       "vm.max_map_count=1048576', run on Linux 6.13 or "
+		       "later, or run fewer goroutines at once";
+	case stack_err::no_memory:
+		return "goroutine stack: out of memory or address space "
+		       "(mmap failed); use smaller stacks (GORT_STACK_SIZE), "
+		       "fewer goroutines, or check 'ulimit -v'";
+	}
+	return "goroutine stack: unknown error";
+}
+
+/*
+ * Guard modes.  qemu-user accepts MADV_GUARD_INSTALL and ignores it, so a
+ * successful madvise proves nothing: the probe asks the kernel to read the
+ * guard page (rt_sigprocmask reads the new mask from user memory) and
+ * expects EFAULT.  With a zero mask, a read that does succeed changes
+ * nothing.
+ */
+static bool guard_is_effective(uptr guard)
+{
+	long r = ::syscall(SYS_rt_sigprocmask, SIG_BLOCK,
+			   reinterpret_cast<void *>(guard), nullptr, 8);
+	return r == -1 && errno == EFAULT;
+}
+
+static bool env_forces_mprotect()
+{
+	const char *v = std::getenv("GORT_STACK_GUARD");
+	return v != nullptr && v[0] == 'm' && v[1] == 'p';
+}
+
+static stack_guard_mode decide_guard_mode(uptr probe_guard)
+{
+	lock_guard g(&g_mode_lock);
+	auto mode = static_cast<stack_guard_mode>(g_mode.load());
+	if (mode != stack_guard_mode::undecided)
+		return mode;
+	mode = stack_guard_mode::mprotect;
+	if (!env_forces_mprotect() &&
+	    ::madvise(reinterpret_cast<void *>(probe_guard), page_size(),
+		      MADV_GUARD_INSTALL) == 0) {
+		if (guard_is_effective(probe_guard))
+			mode = stack_guard_mode::madvise;
+		else
+			::madvise(reinterpret_cast<void *>(probe_guard),
+				  page_size(), MADV_GUARD_REMOVE);
+	}
+	g_mode.store(static_cast<int>(mode));
+	return mode;
+}
+
+stack_guard_mode stack_guard_mode_in_use()
+{
+	return static_cast<stack_guard_mode>(g_mode.load());
+}
+
+static bool guard_install(uptr addr, usize len, stack_guard_mode mode)
+{
+	void *p = reinterpret_cast<void *>(addr);
+	if (mode == stack_guard_mode::madvise)
+		return ::madvise(p, len, MADV_GUARD_INSTALL) == 0;
+	return ::mprotect(p, len, PROT_NONE) == 0;
+}
+
+/*
+ * A new arena for class @cls.  Returns it with its slots threaded on a
+ * list (slot 0 first), or nullptr and *err.
+ */
+static stack_arena *arena_create(u32 cls, stack_err *err)
+{
+	usize size = class_size(cls);
+	usize guard = guard_size();
+	usize stride = guard + size;
+	usize n = STACK_ARENA_TARGET_BYTES / stride;
+	n = n < 1 ? 1 : (n > STACK_ARENA_MAX ? STACK_ARENA_MAX : n);
+	usize header = round_up(sizeof(stack_arena), page_size());
+	usize span = header + n * stride;
+
+	void *p = ::mmap(nullptr, span, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED) {
+		*err = classify_enomem();
+		return nullptr;
+	}
+	uptr base = reinterpret_cast<uptr>(p);
+	uptr first = base + header;
+	/* Transparent huge pages would commit 2 MiB per touched stack. */
+	::madvise(p, span, MADV_NOHUGEPAGE);
+
+	auto mode = static_cast<stack_guard_mode>(g_mode.load());
+	if (mode == stack_guard_mode::undecided)
+		mode = decide_guard_mode(first);
+	u32 guarded = 0;
+	while (guarded < n &&
+	       guard_install(first + guarded * stride, guard, mode))
+		guarded++;
+	if (guarded == 0) {
+		*err = classify_enomem();
+		::munmap(p, span);
+		return nullptr;
+	}
+
+	auto a = static_cast<stack_arena *>(p);
+	a->base = base;
+	a->end = base + span;
+	a->first = first;
+	a->stride = stride;
+	a->size = size;
+	a->cls = cls;
+	a->count = guarded;
+	for (u32 i = 0; i < guarded; i++) {
+		stack *s = &a->slots[i];
+		s->lo = first + i * stride + guard;
+		s->hi = s->lo + size;
+		s->arena = a;
+		s->next = i + 1 < guarded ? &a->slots[i + 1] : nullptr;
+		s->owner_id = 0;
+		s->state = STACK_FREE;
+		s->index = i;
+	}
+	/* Release publishes the filled-in arena to stack_find_guard(). */
+	stack_arena *head = g_arenas.load(std::memory_order_relaxed);
+	do {
+		a->next = head;
+	} while (!g_arenas.compare_exchange_weak(
+	    head, a, std::memory_order_release, std::memory_order_relaxed));
+	g_stat_arenas.fetch_add(1, std::memory_order_relaxed);
+	g_stat_stacks.fetch_add(guarded, std::memory_order_relaxed);
+	return a;
+}
+
+stack_alloc_result stack_alloc(usize size)
+{
+	if (size == 0)
+		size = stack_default_size();
+	if (size > STACK_MAX_BYTES)
+		return {nullptr, stack_err::bad_size};
+	u32 cls = class_of(size);
+	stack_class *c = &g_classes[cls];
+
+	lock(&c->lock);
+	stack *s = c->unchecked; /* warmest: its top pages are resident */
+	if (s != nullptr) {
+		c->unchecked = s->next;
+		c->nunchecked--;
+	} else if ((s = c->free) != nullptr) {
+		c->free = s->next;
+		c->nfree--;
+	}
+	unlock(&c->lock);
+
+	if (s == nullptr) {
+		stack_err err = stack_err::none;
+		stack_arena *a = arena_create(cls, &err);
+		if (a == nullptr)
+			return {nullptr, err};
+		s = &a->slots[0];
+		stack *rest = s->next;
+		if (rest != nullptr) {
+			stack *last = &a->slots[a->count - 1];
+			lock(&c->lock);
+			last->next = c->free;
+			c->free = rest;
+			c->nfree += a->count - 1;
+			unlock(&c->lock);
+		}
+	}
+	s->next = nullptr;
+	s->state = STACK_IN_USE;
+	s->owner_id = 0;
+	return {s, stack_err::none};
+}
+
+static void dontneed(uptr lo, uptr hi)
+{
+	::madvise(reinterpret_cast<void *>(lo), hi - lo, MADV_DONTNEED);
+	g_stat_trimmed.fetch_add(hi - lo, std::memory_order_relaxed);
+}
+
+/*
+ * Trim one batch (at most STACK_TRIM_BATCH stacks, sorted by address).
+ * Cold: give each stack back whole.  Otherwise ask mincore() about the
+ * pages below each stack's keep zone, one call for a run of neighbours
+ * in the same arena, and give back only stacks that went deep.
+ */
+static void trim_sorted(stack **v, u32 n, bool cold)
+{
+	const usize page = page_size();
+	constexpr usize WINDOW_PAGES = 4096;
+	unsigned char vec[WINDOW_PAGES];
+	uptr win_lo = 0, win_hi = 0;
+
+	for (u32 i = 0; i < n; i++) {
+		stack *s = v[i];
+		if (cold) {
+			dontneed(s->lo, s->hi);
+			continue;
+		}
+		uptr t_lo = s->lo;
+		uptr t_hi = s->hi - STACK_KEEP_BYTES;
+		if (t_hi <= t_lo)
+			continue; /* the whole stack is keep zone */
+		if (t_lo < win_lo || t_hi > win_hi) {
+			/* Extend the window over later stacks of this arena. */
+			uptr end = t_lo + WINDOW_PAGES * page;
+			uptr run_end = t_hi;
+			for (u32 j = i + 1; j < n && v[j]->arena == s->arena;
+			     j++)
+				run_end = v[j]->hi - STACK_KEEP_BYTES;
+			if (end > run_end)
+				end = run_end;
+			if (end < t_hi ||
+			    ::mincore(reinterpret_cast<void *>(t_lo),
+				      end - t_lo, vec) != 0) {
+				dontneed(t_lo, t_hi); /* cannot tell: trim */
+				win_lo = win_hi = 0;
+				continue;
+			}
+			win_lo = t_lo;
+			win_hi = end;
+		}
+		usize first = (t_lo - win_lo) / page;
+		usize last = (t_hi - win_lo) / page;
+		for (usize k = first; k < last; k++) {
+			if (vec[k] & 1) {
+				dontneed(t_lo, t_hi);
+				break;
+			}
+		}
+	}
+}
+
+static void trim_list(stack_class *c, stack *list, bool cold)
+{
+	stack *v[STACK_TRIM_BATCH];
+	u32 n = 0;
+	while (list != nullptr) {
+		stack *s = list;
+		list = s->next;
+		/* Insertion sort by address: n is at most 64. */
+		u32 j = n++;
+		while (j > 0 && v[j - 1]->lo > s->lo) {
+			v[j] = v[j - 1];
+			j--;
+		}
+		v[j] = s;
+	}
+	trim_sorted(v, n, cold);
+
+	lock(&c->lock);
+	for (u32 i = 0; i < n; i++) {
+		v[i]->state = STACK_FREE;
+		v[i]->next = c->free;
+		c->free = v[i];
+	}
+	c->nfree += n;
+	unlock(&c->lock);
+}
+
+void stack_free(stack *s)
+{
+	stack_class *c = &g_classes[s->arena->cls];
+	stack *batch = nullptr;
+	bool cold = false;
+
+	lock(&c->lock);
+	s->state = STACK_FREE_UNCHECKED;
+	s->owner_id = 0;
+	s->next = c->unchecked;
+	c->unchecked = s;
+	if (++c->nunchecked >= STACK_TRIM_BATCH) {
+		batch = c->unchecked;
+		c->unchecked = nullptr;
+		c->nunchecked = 0;
+		cold = c->nfree > STACK_WARM_MAX;
+	}
+	unlock(&c->lock);
+
+	if (batch != nullptr)
+		trim_list(c, batch, cold);
+}
+
+void stack_pool_trim()
+{
+	for (u32 cls = 0; cls < STACK_NCLASS; cls++) {
+		stack_class *c = &g_classes[cls];
+		lock(&c->lock);
+		stack *batch = c->unchecked;
+		bool cold = c->nfree > STACK_WARM_MAX;
+		c->unchecked = nullptr;
+		c->nunchecked = 0;
+		unlock(&c->lock);
+		if (batch != nullptr)
+			trim_list(c, batch, cold);
+	}
+}
+
+stack *stack_find_guard(uptr addr)
+{
+	/* Acquire pairs with the release that published each arena. */
+	for (stack_arena *a = g_arenas.load(std::memory_order_acquire);
+	     a != nullptr; a = a->next) {
+		if (addr < a->first || addr >= a->end)
+			continue;
+		uptr off = addr - a->first;
+		u64 i = off / a->stride;
+		if (i < a->count && off % a->stride < a->stride - a->size)
+			return &a->slots[i];
+		return nullptr;
+	}
+	return nullptr;
+}
+
+static usize parse_size(const char *v)
+{
+	char *end = nullptr;
+	unsigned long long n = std::strtoull(v, &end, 10);
+	if (end == v)
+		return 0;
+	if (*end == 'k' || *end == 'K')
+		n <<= 10;
+	else if (*end == 'm' || *end == 'M')
+		n <<= 20;
+	return static_cast<usize>(n);
+}
+
+usize stack_default_size()
+{
+	usize sz = g_default_size.load(std::memory_order_relaxed);
+	if (likely(sz != 0))
+		return sz;
+	const char *v = std::getenv("GORT_STACK_SIZE");
+	sz = v != nullptr ? parse_size(v) : 0;
+	if (sz == 0 || sz > STACK_MAX_BYTES)
+		sz = STACK_DEFAULT_BYTES;
+	if (sz < STACK_MIN_BYTES)
+		sz = STACK_MIN_BYTES;
+	g_default_size.store(sz, std::memory_order_relaxed);
+	return sz;
+}
+
+void stack_set_default_size(usize size)
+{
+	if (size < STACK_MIN_BYTES)
+		size = STACK_MIN_BYTES;
+	if (size > STACK_MAX_BYTES)
+		size = STACK_MAX_BYTES;
+	g_default_size.store(size, std::memory_order_relaxed);
+}
+
+stack_pool_stats stack_pool_stats_get()
+{
+	stack_pool_stats st{};
+	st.arenas = g_stat_arenas.load(std::memory_order_relaxed);
+	st.stacks = g_stat_stacks.load(std::memory_order_relaxed);
+	for (u32 cls = 0; cls < STACK_NCLASS; cls++) {
+		stack_class *c = &g_classes[cls];
+		lock(&c->lock);
+		st.free += c->nfree + c->nunchecked;
+		unlock(&c->lock);
+	}
+	st.trimmed_bytes = g_stat_trimmed.load(std::memory_order_relaxed);
+	return st;
+}
+
+} // namespace gort::rt

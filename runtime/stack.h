@@ -1,0 +1,113 @@
+/*
+ * runtime/stack.h - goroutine stacks: mmap'd, guarded, pooled, trimmed.
+ *
+ * Layout.  Stacks are carved out of arenas, one mmap each, holding up to
+ * STACK_ARENA_MAX stacks of one size class:
+ *
+ *   base                                                        end
+ *   | header | guard | stack 0 | guard | stack 1 | ... | guard | stack n-1 |
+ *              ^ no access       ^ lo           hi ^
+ *
+ * A stack grows down from hi towards lo; the guard region below lo faults
+ * on overflow.  The kernel commits a stack's pages one by one as they are
+ * first touched (MAP_NORESERVE, no huge pages), so a goroutine that uses
+ * 3 KiB of stack costs one page of memory whatever the stack's size.
+ *
+ * Guards.  On Linux 6.13+ madvise(MADV_GUARD_INSTALL) marks the guard
+ * pages inside the arena's one mapping: 100,000 stacks cost ~1,600
+ * mappings.  Elsewhere (older kernels, qemu-user, which accepts the advice
+ * but ignores it) each guard is an mprotect(PROT_NONE) that splits the
+ * mapping, so vm.max_map_count (65530 by default) caps a process at about
+ * 32,000 stacks; reaching it is reported as stack_err::map_count.  The
+ * mode is chosen once per process by probing; GORT_STACK_GUARD=mprotect
+ * forces the fallback.  A stack is never handed out unguarded.
+ *
+ * Pool.  Released stacks go back to a per-size-class LIFO (warmest
+ * first).  Every STACK_TRIM_BATCH releases, the pool checks the batch with
+ * mincore() (one call per run of stacks in an arena) and gives back with
+ * MADV_DONTNEED every page touched below the top STACK_KEEP_BYTES; while
+ * more than STACK_WARM_MAX stacks are free in a class, released stacks are
+ * given back whole.  Address space is never unmapped: memory is.
+ *
+ * Locks: each size class has one rt_lock guarding its lists and counters.
+ * The arena list is append-only and read without a lock (by the SIGSEGV
+ * handler); an arena's geometry never changes after it is published.
+ *
+ * Ownership: a stack in use belongs to whoever allocated it (a goroutine,
+ * a test); ->next and ->state belong to the pool while the stack is free.
+ */
+#pragma once
+
+#include "runtime/types.h"
+
+namespace gort::rt {
+
+constexpr usize STACK_DEFAULT_BYTES = 256 * 1024;
+constexpr usize STACK_MIN_BYTES = 16 * 1024;
+constexpr usize STACK_MAX_BYTES = usize{1} << 30;
+constexpr usize STACK_GUARD_BYTES = 64 * 1024;
+constexpr usize STACK_KEEP_BYTES = 16 * 1024;
+constexpr u32 STACK_ARENA_MAX = 64;
+constexpr usize STACK_ARENA_TARGET_BYTES = 32u << 20;
+constexpr u32 STACK_TRIM_BATCH = 64;
+constexpr u32 STACK_WARM_MAX = 1024;
+
+struct stack_arena;
+
+struct stack {
+	uptr lo; /* usable [lo, hi); guard region below lo */
+	uptr hi;
+	stack_arena *arena; /* constant */
+	stack *next;	    /* pool's free-list link while free */
+	u64 owner_id;	    /* goroutine id, for overflow reports */
+	u32 state;	    /* enum stack_state; pool's while free */
+	u32 index;	    /* slot in the arena; constant */
+};
+
+enum class stack_err : int {
+	none = 0,
+	bad_size,  /* larger than STACK_MAX_BYTES */
+	map_count, /* vm.max_map_count reached */
+	no_memory, /* mmap said ENOMEM for another reason */
+};
+
+enum class stack_guard_mode : int { undecided, madvise, mprotect };
+
+struct stack_alloc_result {
+	stack *stk;
+	stack_err err;
+};
+
+/* A stack with at least @size usable bytes (0: the default size).
+ * Context: any thread; takes the size class's lock, may mmap. */
+stack_alloc_result stack_alloc(usize size);
+
+/* Give @s back to the pool.  Context: any thread, not running on @s. */
+void stack_free(stack *s);
+
+/* A sentence saying what ran out and what to do about it. */
+const char *stack_err_text(stack_err e);
+
+/* The stack whose guard region holds @addr, or nullptr.
+ * Context: signal handler; async-signal-safe, lock-free. */
+stack *stack_find_guard(uptr addr);
+
+/* The default usable size: STACK_DEFAULT_BYTES unless GORT_STACK_SIZE
+ * (bytes, or with a K/M suffix) or stack_set_default_size() says else. */
+usize stack_default_size();
+void stack_set_default_size(usize size);
+
+stack_guard_mode stack_guard_mode_in_use();
+
+struct stack_pool_stats {
+	u64 arenas;
+	u64 stacks; /* carved so far, in use or free */
+	u64 free;
+	u64 trimmed_bytes; /* given back with MADV_DONTNEED so far */
+};
+stack_pool_stats stack_pool_stats_get();
+
+/* Run the trim pass on every stack released since the last one. */
+void stack_pool_trim();
+
+} // namespace gort::rt

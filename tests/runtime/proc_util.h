@@ -1,0 +1,62 @@
+/*
+ * tests/runtime/proc_util.h - small helpers the tests share: resident
+ * memory of this process, and running a program from tests/crash/ to
+ * check how it ended.
+ */
+#pragma once
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace gort_test {
+
+/* Resident set size in bytes, from /proc/self/statm. */
+inline long rss_bytes()
+{
+	long pages_total = 0, pages_rss = 0;
+	FILE *f = std::fopen("/proc/self/statm", "r");
+	if (f == nullptr)
+		return -1;
+	if (std::fscanf(f, "%ld %ld", &pages_total, &pages_rss) != 2)
+		pages_rss = -1;
+	std::fclose(f);
+	return pages_rss * sysconf(_SC_PAGESIZE);
+}
+
+struct run_result {
+	int exit_code = -1; /* -1 unless it exited */
+	int signal = 0;	    /* 0 unless it was killed by a signal */
+	std::string output; /* stdout and stderr together */
+};
+
+/* Run tests/crash/<name> (under the cross emulator, if any). */
+inline run_result run_crash_program(const std::string &name)
+{
+	std::string cmd;
+	if (GORT_TEST_EMULATOR[0] != '\0')
+		cmd = std::string(GORT_TEST_EMULATOR) + " ";
+	cmd += std::string(GORT_CRASH_DIR) + "/" + name + " 2>&1";
+	run_result r;
+	FILE *p = ::popen(cmd.c_str(), "r");
+	if (p == nullptr)
+		return r;
+	char buf[4096];
+	size_t n;
+	while ((n = std::fread(buf, 1, sizeof(buf), p)) > 0)
+		r.output.append(buf, n);
+	int st = ::pclose(p);
+	if (WIFEXITED(st))
+		r.exit_code = WEXITSTATUS(st);
+	/* /bin/sh reports a child killed by signal S as status 128 + S. */
+	if (r.exit_code > 128) {
+		r.signal = r.exit_code - 128;
+		r.exit_code = -1;
+	} else if (WIFSIGNALED(st))
+		r.signal = WTERMSIG(st);
+	return r;
+}
+
+} // namespace gort_test

@@ -1,0 +1,76 @@
+/*
+ * tests/runtime/signal_test.cpp - gort's SIGSEGV handler claims only
+ * faults in stack guards: other faults go to the handler installed before
+ * it, or take the default action; threads get an alternate signal stack.
+ */
+#include "runtime/signal.h"
+
+#include "proc_util.h"
+#include "runtime/fiber.h"
+#include "runtime/sanitizer.h"
+
+#include <csignal>
+#include <gtest/gtest.h>
+#include <pthread.h>
+#include <sys/mman.h>
+
+using namespace gort::rt;
+
+TEST(signal, fault_outside_guards_reaches_the_previous_handler)
+{
+	auto r = gort_test::run_crash_program("crash_segv_chain");
+	EXPECT_EQ(r.exit_code, 42) << r.output;
+	EXPECT_NE(r.output.find("own handler ran"), std::string::npos)
+	    << r.output;
+	EXPECT_EQ(r.output.find("stack overflow"), std::string::npos)
+	    << r.output;
+}
+
+namespace {
+
+void fault_on_a_protected_page()
+{
+	fiber self;
+	fiber_init_thread(&self);
+	void *p = ::mmap(nullptr, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
+			 -1, 0);
+	*static_cast<volatile int *>(p) = 1;
+}
+
+} // namespace
+
+#ifndef GORT_ASAN
+TEST(signal_death, fault_outside_guards_takes_the_default_action)
+{
+	EXPECT_EXIT(fault_on_a_protected_page(),
+		    testing::KilledBySignal(SIGSEGV), "");
+}
+#else
+TEST(signal_death, fault_outside_guards_reaches_asan)
+{
+	/* Under ASan the handler before gort's is ASan's own. */
+	EXPECT_EXIT(fault_on_a_protected_page(), testing::ExitedWithCode(1),
+		    "AddressSanitizer: SEGV");
+}
+#endif
+
+TEST(signal, threads_get_an_alternate_stack)
+{
+	pthread_t t;
+	bool had = false;
+	ASSERT_EQ(::pthread_create(
+		      &t, nullptr,
+		      [](void *p) -> void * {
+			      signal_thread_init();
+			      stack_t ss;
+			      ::sigaltstack(nullptr, &ss);
+			      *static_cast<bool *>(p) =
+				  !(ss.ss_flags & SS_DISABLE) &&
+				  ss.ss_size >= 16 * 1024;
+			      return nullptr;
+		      },
+		      &had),
+		  0);
+	::pthread_join(t, nullptr);
+	EXPECT_TRUE(had);
+}

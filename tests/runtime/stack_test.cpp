@@ -1,0 +1,241 @@
+/*
+ * tests/runtime/stack_test.cpp - goroutine stacks: size classes, guard
+ * regions below every stack, reuse from the pool, memory given back by the
+ * trim pass, 100,000 guarded stacks at once, and the clear error when the
+ * mapping limit is reached (mprotect guards).
+ *
+ * ctest runs this file twice: as is (MADV_GUARD_INSTALL where the kernel
+ * has it) and with GORT_STACK_GUARD=mprotect.
+ */
+#include "runtime/stack.h"
+
+#include "proc_util.h"
+#include "runtime/fiber.h"
+
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <gtest/gtest.h>
+#include <string>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <vector>
+
+using namespace gort::rt;
+using gort_test::rss_bytes;
+
+namespace {
+
+/* Would the kernel let us read @addr?  (rt_sigprocmask reads 8 bytes from
+ * it and says EFAULT if it cannot; a zero mask changes nothing.) */
+bool kernel_can_read(uptr addr)
+{
+	long r = ::syscall(SYS_rt_sigprocmask, SIG_BLOCK,
+			   reinterpret_cast<void *>(addr), nullptr, 8);
+	return r == 0;
+}
+
+long max_map_count()
+{
+	FILE *f = std::fopen("/proc/sys/vm/max_map_count", "r");
+	long v = -1;
+	if (f != nullptr) {
+		if (std::fscanf(f, "%ld", &v) != 1)
+			v = -1;
+		std::fclose(f);
+	}
+	return v;
+}
+
+} // namespace
+
+TEST(stack, sizes_round_up_to_a_class_and_default_is_documented)
+{
+	auto r = stack_alloc(20 * 1024);
+	ASSERT_NE(r.stk, nullptr);
+	EXPECT_GE(r.stk->hi - r.stk->lo, 20u * 1024);
+	EXPECT_EQ((r.stk->hi - r.stk->lo) % 4096, 0u);
+	stack_free(r.stk);
+
+	auto d = stack_alloc(0);
+	ASSERT_NE(d.stk, nullptr);
+	EXPECT_EQ(d.stk->hi - d.stk->lo, stack_default_size());
+	stack_free(d.stk);
+}
+
+TEST(stack, oversized_request_is_refused_with_a_clear_error)
+{
+	auto r = stack_alloc(STACK_MAX_BYTES + 1);
+	EXPECT_EQ(r.stk, nullptr);
+	EXPECT_EQ(r.err, stack_err::bad_size);
+	EXPECT_NE(std::string(stack_err_text(r.err)).find("1 GiB"),
+		  std::string::npos);
+}
+
+TEST(stack, every_stack_has_a_guard_below_it_and_is_writable)
+{
+	std::vector<stack *> v;
+	for (int i = 0; i < 100; i++) {
+		auto r = stack_alloc(64 * 1024);
+		ASSERT_NE(r.stk, nullptr);
+		v.push_back(r.stk);
+	}
+	EXPECT_NE(stack_guard_mode_in_use(), stack_guard_mode::undecided);
+	const char *forced = std::getenv("GORT_STACK_GUARD");
+	if (forced != nullptr && std::string(forced) == "mprotect") {
+		EXPECT_EQ(stack_guard_mode_in_use(),
+			  stack_guard_mode::mprotect);
+	}
+	for (stack *s : v) {
+		/* Top and bottom usable bytes are writable... */
+		reinterpret_cast<volatile char *>(s->hi)[-1] = 1;
+		reinterpret_cast<volatile char *>(s->lo)[0] = 1;
+		/* ...the page right below is a guard the kernel refuses... */
+		EXPECT_FALSE(kernel_can_read(s->lo - 8));
+		/* ...and the fault handler can tell whose guard it is. */
+		EXPECT_EQ(stack_find_guard(s->lo - 1), s);
+		EXPECT_EQ(stack_find_guard(s->lo), nullptr);
+	}
+	for (stack *s : v)
+		stack_free(s);
+}
+
+TEST(stack, freed_stacks_are_reused_before_new_ones_are_mapped)
+{
+	auto r = stack_alloc(32 * 1024);
+	ASSERT_NE(r.stk, nullptr);
+	stack *first = r.stk;
+	stack_free(first);
+	auto again = stack_alloc(32 * 1024);
+	EXPECT_EQ(again.stk, first); /* LIFO: the warm one comes back */
+	u64 arenas = stack_pool_stats_get().arenas;
+	std::vector<stack *> v;
+	for (int i = 0; i < 1000; i++) {
+		v.push_back(stack_alloc(32 * 1024).stk);
+		ASSERT_NE(v.back(), nullptr);
+	}
+	for (stack *s : v)
+		stack_free(s);
+	u64 arenas_after_first_round = stack_pool_stats_get().arenas;
+	for (int round = 0; round < 5; round++) {
+		for (auto &s : v)
+			s = stack_alloc(32 * 1024).stk;
+		for (stack *s : v)
+			stack_free(s);
+	}
+	EXPECT_GT(arenas_after_first_round, arenas);
+	EXPECT_EQ(stack_pool_stats_get().arenas, arenas_after_first_round)
+	    << "later rounds must be served from the pool";
+	stack_free(again.stk);
+}
+
+namespace {
+
+struct toucher {
+	fiber main_f, f;
+	usize bytes;
+};
+
+GORT_NOINLINE void touch_stack(usize bytes)
+{
+	/* Recurse with ~4 KiB frames, touching each; the store after the
+	 * call keeps it from becoming a loop in one frame. */
+	volatile char page[4000];
+	page[0] = 1;
+	if (bytes > 4096)
+		touch_stack(bytes - 4096);
+	page[3999] = page[0];
+}
+
+} // namespace
+
+TEST(stack, trim_pass_gives_back_deep_pages_and_keeps_shallow_stacks)
+{
+	constexpr int N = 64; /* one trim batch */
+	constexpr usize DEPTH = 192 * 1024;
+	std::vector<toucher> t(N);
+	for (auto &x : t) {
+		fiber_init_thread(&x.main_f);
+		x.bytes = DEPTH;
+		ASSERT_EQ(fiber_create(
+			      &x.f,
+			      [](void *p) {
+				      auto tp = static_cast<toucher *>(p);
+				      touch_stack(tp->bytes);
+			      },
+			      &x, 256 * 1024, &x.main_f),
+			  stack_err::none);
+	}
+	stack_pool_trim(); /* start from an empty unchecked list */
+	long before = rss_bytes();
+	for (auto &x : t)
+		fiber_switch(&x.main_f, &x.f);
+	long deep = rss_bytes();
+	EXPECT_GT(deep - before, long(N * DEPTH * 3 / 4))
+	    << "the fibers really touched their stacks";
+	u64 trimmed0 = stack_pool_stats_get().trimmed_bytes;
+	for (auto &x : t)
+		fiber_destroy(&x.f);
+	stack_pool_trim();
+	long after = rss_bytes();
+	EXPECT_LT(after, deep - long(N * DEPTH / 2))
+	    << "deep pages went back to the kernel";
+	EXPECT_GT(stack_pool_stats_get().trimmed_bytes, trimmed0);
+
+	/* Shallow stacks: released without a single MADV_DONTNEED. */
+	for (auto &x : t) {
+		x.bytes = 4096;
+		ASSERT_EQ(fiber_create(
+			      &x.f,
+			      [](void *p) {
+				      auto tp = static_cast<toucher *>(p);
+				      touch_stack(tp->bytes);
+			      },
+			      &x, 256 * 1024, &x.main_f),
+			  stack_err::none);
+		fiber_switch(&x.main_f, &x.f);
+	}
+	u64 trimmed1 = stack_pool_stats_get().trimmed_bytes;
+	for (auto &x : t)
+		fiber_destroy(&x.f);
+	stack_pool_trim();
+	EXPECT_EQ(stack_pool_stats_get().trimmed_bytes, trimmed1);
+}
+
+TEST(stack, hundred_thousand_guarded_stacks_at_once)
+{
+	constexpr int N = 100000;
+	std::vector<stack *> v;
+	v.reserve(N);
+	stack_err err = stack_err::none;
+	for (int i = 0; i < N; i++) {
+		auto r = stack_alloc(16 * 1024);
+		if (r.stk == nullptr) {
+			err = r.err;
+			break;
+		}
+		v.push_back(r.stk);
+	}
+	if (stack_guard_mode_in_use() == stack_guard_mode::madvise) {
+		/* Linux 6.13+: guards take no mapping; the stock limit holds. */
+		EXPECT_EQ(v.size(), size_t(N));
+		EXPECT_EQ(err, stack_err::none);
+	} else if (long(v.size()) < N) {
+		std::printf("mprotect guards: %zu stacks before the limit\n",
+			    v.size());
+		/* mprotect guards: two mappings per stack.  The limit must be
+		 * reported as such, not as a crash or a vague ENOMEM. */
+		EXPECT_LE(max_map_count(), 2 * N + 1000);
+		EXPECT_EQ(err, stack_err::map_count);
+		std::string text = stack_err_text(err);
+		EXPECT_NE(text.find("vm.max_map_count"), std::string::npos);
+	}
+	for (stack *s : v) {
+		reinterpret_cast<volatile char *>(s->hi)[-1] = 1;
+		EXPECT_EQ(stack_find_guard(s->lo - 1), s);
+	}
+	for (stack *s : v)
+		stack_free(s);
+}
