@@ -37,6 +37,11 @@ bool kernel_can_read(uptr addr)
 	return r == 0;
 }
 
+bool under_emulator()
+{
+	return GORT_TEST_EMULATOR[0] != '\0';
+}
+
 long max_map_count()
 {
 	FILE *f = std::fopen("/proc/sys/vm/max_map_count", "r");
@@ -140,13 +145,11 @@ struct toucher {
 
 GORT_NOINLINE void touch_stack(usize bytes)
 {
-	/* Recurse with ~4 KiB frames, touching each; the store after the
-	 * call keeps it from becoming a loop in one frame. */
-	volatile char page[4000];
-	page[0] = 1;
-	if (bytes > 4096)
-		touch_stack(bytes - 4096);
-	page[3999] = page[0];
+	/* Volatile stores to every page of a frame this deep: no compiler
+	 * may skip them or shrink the frame. */
+	auto p = static_cast<volatile char *>(__builtin_alloca(bytes));
+	for (usize i = 0; i < bytes; i += 1024)
+		p[i] = 1;
 }
 
 } // namespace
@@ -201,16 +204,27 @@ TEST(stack, trim_pass_gives_back_deep_pages_and_keeps_shallow_stacks)
 	for (auto &x : t)
 		fiber_destroy(&x.f);
 	stack_pool_trim();
-	EXPECT_EQ(stack_pool_stats_get().trimmed_bytes, trimmed1);
+	/* qemu-user's mincore reports pages resident that the kernel has
+	 * dropped, so this half can only be checked natively. */
+	if (!under_emulator()) {
+		EXPECT_EQ(stack_pool_stats_get().trimmed_bytes, trimmed1);
+	}
 }
 
-TEST(stack, hundred_thousand_guarded_stacks_at_once)
+namespace {
+
+/*
+ * Holds up to @n guarded 16 KiB stacks at once and checks what the mode
+ * promises.  Returns a description of the first broken promise, or "".
+ * Runs in a child process: with mprotect guards it uses up the mapping
+ * limit, after which the process could map nothing else.
+ */
+std::string hold_many_stacks(int n)
 {
-	constexpr int N = 100000;
 	std::vector<stack *> v;
-	v.reserve(N);
+	v.reserve(n);
 	stack_err err = stack_err::none;
-	for (int i = 0; i < N; i++) {
+	for (int i = 0; i < n; i++) {
 		auto r = stack_alloc(16 * 1024);
 		if (r.stk == nullptr) {
 			err = r.err;
@@ -218,24 +232,56 @@ TEST(stack, hundred_thousand_guarded_stacks_at_once)
 		}
 		v.push_back(r.stk);
 	}
-	if (stack_guard_mode_in_use() == stack_guard_mode::madvise) {
-		/* Linux 6.13+: guards take no mapping; the stock limit holds. */
-		EXPECT_EQ(v.size(), size_t(N));
-		EXPECT_EQ(err, stack_err::none);
-	} else if (long(v.size()) < N) {
-		std::printf("mprotect guards: %zu stacks before the limit\n",
-			    v.size());
-		/* mprotect guards: two mappings per stack.  The limit must be
-		 * reported as such, not as a crash or a vague ENOMEM. */
-		EXPECT_LE(max_map_count(), 2 * N + 1000);
-		EXPECT_EQ(err, stack_err::map_count);
-		std::string text = stack_err_text(err);
-		EXPECT_NE(text.find("vm.max_map_count"), std::string::npos);
-	}
 	for (stack *s : v) {
 		reinterpret_cast<volatile char *>(s->hi)[-1] = 1;
-		EXPECT_EQ(stack_find_guard(s->lo - 1), s);
+		if (stack_find_guard(s->lo - 1) != s)
+			return "a stack's guard is not recognised";
 	}
-	for (stack *s : v)
-		stack_free(s);
+	if (stack_guard_mode_in_use() == stack_guard_mode::madvise) {
+		/* Linux 6.13+: guards take no mapping; the stock limit holds. */
+		if (long(v.size()) != n)
+			return "madvise guards: only " +
+			       std::to_string(v.size()) +
+			       " stacks: " + stack_err_text(err);
+		return "";
+	}
+	if (long(v.size()) == n)
+		return "";
+	/* mprotect guards: two mappings per stack.  The limit must be
+	 * reported as such, not as a crash or a vague ENOMEM. */
+	if (max_map_count() > 2L * n + 1000)
+		return "ran out below the mapping limit: " +
+		       std::string(stack_err_text(err));
+	if (err != stack_err::map_count)
+		return "wrong error at the mapping limit: " +
+		       std::string(stack_err_text(err));
+	if (std::string(stack_err_text(err)).find("vm.max_map_count") ==
+	    std::string::npos)
+		return "the error does not name vm.max_map_count";
+	std::fprintf(stderr, "mprotect guards: %zu stacks before the limit\n",
+		     v.size());
+	return "";
+}
+
+void hold_many_stacks_and_exit(int n)
+{
+	std::string broken = hold_many_stacks(n);
+	if (!broken.empty())
+		std::fprintf(stderr, "BROKEN: %s\n", broken.c_str());
+	else
+		std::fprintf(stderr, "all promises kept\n");
+	std::fflush(stderr);
+	_exit(broken.empty() ? 0 : 1); /* no exit hooks: nothing left to map */
+}
+
+} // namespace
+
+TEST(stack, hundred_thousand_guarded_stacks_at_once)
+{
+	/* qemu-user shares the host process's mapping limit with its guest
+	 * and dies itself when the guest exhausts it, so under emulation the
+	 * test stays well below the limit. */
+	const int n = under_emulator() ? 10000 : 100000;
+	EXPECT_EXIT(hold_many_stacks_and_exit(n), testing::ExitedWithCode(0),
+		    "all promises kept");
 }
