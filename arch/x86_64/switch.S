@@ -18,7 +18,7 @@
  *        stored, to skip an equal reload, stalls on store forwarding and
  *        measured slower here (6.2 ns against 5.0 ns a switch).  The x87
  *        word reads back cheaply and fldcw is costly, so it is compared
- *        and reloaded only when it differs.  See docs/switch.md.
+ *        and reloaded only when it differs.  See HACKING.md, "The switch".
  * Stack: %rsp always points into a real stack with nothing live below
  *        it, so a signal may arrive between any two instructions.
  */

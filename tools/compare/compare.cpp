@@ -66,7 +66,13 @@ void row(const char *what, stats s)
 
 void ratio(const char *what, stats gort, stats peer)
 {
-	std::printf("  %-38s %10.3fx\n", what, gort.median / peer.median);
+	double r = gort.median / peer.median;
+	if (r >= 0.1)
+		std::printf("  %-38s %10.3fx\n", what, r);
+	else /* three decimals would print 0.000x */
+		std::printf(
+		    "  %-38s %10.5fx   (the peer takes %.0fx as long)\n", what,
+		    r, 1.0 / r);
 }
 
 } // namespace
