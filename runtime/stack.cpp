@@ -12,16 +12,15 @@
 #include "runtime/stack.h"
 
 #include "runtime/lock.h"
+#include "runtime/mem_probe.h"
 #include "runtime/panic.h"
 
 #include <atomic>
 #include <cerrno>
-#include <csignal>
 #include <cstdlib>
 #include <fcntl.h>
 #include <sys/auxv.h>
 #include <sys/mman.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #ifndef MADV_GUARD_INSTALL
@@ -176,15 +175,11 @@ const char *stack_err_text(stack_err e)
 /*
  * Guard modes.  qemu-user accepts MADV_GUARD_INSTALL and ignores it, so a
  * successful madvise proves nothing: the probe asks the kernel to read the
- * guard page (rt_sigprocmask reads the new mask from user memory) and
- * expects EFAULT.  With a zero mask, a read that does succeed changes
- * nothing.
+ * guard page and expects to be refused.
  */
 static bool guard_is_effective(uptr guard)
 {
-	long r = ::syscall(SYS_rt_sigprocmask, SIG_BLOCK,
-			   reinterpret_cast<void *>(guard), nullptr, 8);
-	return r == -1 && errno == EFAULT;
+	return !mem_kernel_readable(guard);
 }
 
 static bool env_forces_mprotect()

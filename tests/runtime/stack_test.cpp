@@ -11,15 +11,13 @@
 
 #include "proc_util.h"
 #include "runtime/fiber.h"
+#include "runtime/mem_probe.h"
 
-#include <cerrno>
-#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <gtest/gtest.h>
 #include <string>
-#include <sys/syscall.h>
 #include <unistd.h>
 #include <vector>
 
@@ -27,15 +25,6 @@ using namespace gort::rt;
 using gort_test::rss_bytes;
 
 namespace {
-
-/* Would the kernel let us read @addr?  (rt_sigprocmask reads 8 bytes from
- * it and says EFAULT if it cannot; a zero mask changes nothing.) */
-bool kernel_can_read(uptr addr)
-{
-	long r = ::syscall(SYS_rt_sigprocmask, SIG_BLOCK,
-			   reinterpret_cast<void *>(addr), nullptr, 8);
-	return r == 0;
-}
 
 bool under_emulator()
 {
@@ -98,7 +87,8 @@ TEST(stack, every_stack_has_a_guard_below_it_and_is_writable)
 		reinterpret_cast<volatile char *>(s->hi)[-1] = 1;
 		reinterpret_cast<volatile char *>(s->lo)[0] = 1;
 		/* ...the page right below is a guard the kernel refuses... */
-		EXPECT_FALSE(kernel_can_read(s->lo - 8));
+		EXPECT_TRUE(mem_kernel_readable(s->hi - 8));
+		EXPECT_FALSE(mem_kernel_readable(s->lo - 8));
 		/* ...and the fault handler can tell whose guard it is. */
 		EXPECT_EQ(stack_find_guard(s->lo - 1), s);
 		EXPECT_EQ(stack_find_guard(s->lo), nullptr);
