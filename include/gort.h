@@ -7,4 +7,7 @@
  */
 #pragma once
 
+#include "gort/panic.h"
+#include "gort/runtime.h"
 #include "gort/version.h"
+#include "gort/wait_group.h"

@@ -59,17 +59,23 @@ stack_err fiber_create(fiber *f, void (*fn)(void *), void *arg,
 	stack_alloc_result r = stack_alloc(stack_size);
 	if (r.stk == nullptr)
 		return r.err;
+	fiber_create_on(f, r.stk, r.stk->hi, fn, arg, exit_to);
+	return stack_err::none;
+}
+
+void fiber_create_on(fiber *f, stack *stk, uptr top, void (*fn)(void *),
+		     void *arg, fiber *exit_to)
+{
 	*f = fiber{};
-	f->stk = r.stk;
+	f->stk = stk;
 	f->exit_to = exit_to;
 	f->fn = fn;
 	f->arg = arg;
 	f->id = g_next_fiber_id.fetch_add(1, std::memory_order_relaxed);
 	f->stk->owner_id = f->id;
-	f->asan_bottom = reinterpret_cast<const void *>(r.stk->lo);
-	f->asan_size = r.stk->hi - r.stk->lo;
-	arch_context_init(&f->ctx, r.stk->lo, r.stk->hi, fiber_entry, f);
-	return stack_err::none;
+	f->asan_bottom = reinterpret_cast<const void *>(stk->lo);
+	f->asan_size = stk->hi - stk->lo;
+	arch_context_init(&f->ctx, stk->lo, top, fiber_entry, f);
 }
 
 void fiber_destroy(fiber *f)

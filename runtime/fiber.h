@@ -52,6 +52,12 @@ void fiber_init_thread(fiber *f);
 stack_err fiber_create(fiber *f, void (*fn)(void *), void *arg,
 		       usize stack_size, fiber *exit_to);
 
+/* Like fiber_create, on a stack the caller allocated: the context starts
+ * with its stack pointer at or below @top; the bytes from @top to
+ * stk->hi are the caller's (a goroutine's closure lives there). */
+void fiber_create_on(fiber *f, stack *stk, uptr top, void (*fn)(void *),
+		     void *arg, fiber *exit_to);
+
 /* Give a created fiber's stack back to the pool.  @f must be done or
  * never started; it must not be running. */
 void fiber_destroy(fiber *f);

@@ -23,6 +23,7 @@
 #endif
 
 #ifdef GORT_ASAN
+#include <sanitizer/asan_interface.h>
 #include <sanitizer/common_interface_defs.h>
 #endif
 
@@ -43,6 +44,18 @@ inline void asan_finish_switch(void *save)
 	__sanitizer_finish_switch_fiber(save, nullptr, nullptr);
 #else
 	(void)save;
+#endif
+}
+
+/* A stack whose goroutine was abandoned mid-frame (run() discards live
+ * goroutines) keeps the poisoned redzones of its unfinished frames; clear
+ * them before the stack is reused. */
+inline void asan_unpoison(uptr lo, usize size)
+{
+#ifdef GORT_ASAN
+	__asan_unpoison_memory_region(reinterpret_cast<void *>(lo), size);
+#else
+	(void)lo, (void)size;
 #endif
 }
 

@@ -14,6 +14,7 @@
 #include "runtime/lock.h"
 #include "runtime/mem_probe.h"
 #include "runtime/panic.h"
+#include "runtime/sanitizer.h"
 
 #include <atomic>
 #include <cerrno>
@@ -419,6 +420,7 @@ static void trim_list(stack_class *c, stack *list, bool cold)
 void stack_free(stack *s)
 {
 	stack_class *c = &g_classes[s->arena->cls];
+	asan_unpoison(s->lo, s->hi - s->lo);
 	stack *batch = nullptr;
 	bool cold = false;
 

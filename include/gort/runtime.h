@@ -1,0 +1,173 @@
+/*
+ * gort/runtime.h - goroutines: run(), go(), yield(), sleep(), procs.
+ *
+ *   int main() {
+ *           return gort::run([] {
+ *                   gort::wait_group wg;
+ *                   wg.add(1);
+ *                   gort::go([&] { std::puts("hello"); wg.done(); });
+ *                   wg.wait();
+ *           });
+ *   }
+ *
+ * run() turns the calling thread into the runtime's first thread and runs
+ * its function as the main goroutine; when that returns, run() returns
+ * its result and every goroutine still alive is discarded, as Go's are
+ * at exit (their stacks go back to the pool; no destructors run).  run()
+ * may be called again afterwards.
+ *
+ * Threads: a goroutine may resume on another OS thread after anything
+ * that can block (a channel operation, a wait, yield(), sleep()).  So a
+ * thread_local, errno, or anything derived from the thread's identity is
+ * only meaningful until the next such call, unless the goroutine called
+ * lock_os_thread(), which keeps it on its thread.
+ */
+#pragma once
+
+#include "gort/panic.h"
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <new>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+
+namespace gort {
+
+/* Settings for one run().  Zero means "the default". */
+struct config {
+	/* Logical processors (Go's GOMAXPROCS): how many goroutines run in
+	 * parallel.  Default: GORT_PROCS, else the CPUs this process may
+	 * use (sched_getaffinity). */
+	int procs = 0;
+	/* Usable bytes of each goroutine's stack (reserved, committed page
+	 * by page).  Default: GORT_STACK_SIZE, else 256 KiB. */
+	std::size_t stack_size = 0;
+	/* Report "all goroutines are asleep - deadlock!" and exit 2 when
+	 * every goroutine waits and nothing can wake one.  Also off with
+	 * GORT_DEADLOCK_CHECK=0.  It turns itself off once a thread the
+	 * runtime did not create calls in (HACKING.md, "Deadlock"). */
+	bool deadlock_check = true;
+};
+
+/* Options for one goroutine. */
+struct spawn_options {
+	std::size_t stack_size = 0; /* 0: the run()'s default */
+};
+
+namespace detail {
+
+int run_main(void (*fn)(void *), void *arg, const config &cfg);
+void *spawn_prepare(std::size_t size, std::size_t align, void (*entry)(void *),
+		    std::size_t stack_size, void **handle);
+void spawn_commit(void *handle);
+void spawn_abort(void *handle);
+void sleep_ns(std::int64_t ns);
+
+/* A goroutine's function and its arguments, stored at the top of the
+ * goroutine's own stack: spawning allocates nothing else. */
+template <typename F, typename... Args>
+struct closure {
+	F fn;
+	std::tuple<Args...> args;
+
+	static void invoke(void *p)
+	{
+		auto c = static_cast<closure *>(p);
+		std::apply(
+		    [c](Args &...a) {
+			    std::invoke(std::move(c->fn), std::move(a)...);
+		    },
+		    c->args);
+		c->~closure();
+	}
+};
+
+} // namespace detail
+
+/* Run @main as the main goroutine on the calling thread; returns its
+ * result (0 if it returns void).  Throws panic_error if a runtime is
+ * already running in this process. */
+template <typename F>
+int run(F &&main, config cfg = {})
+{
+	using R = std::invoke_result_t<F &>;
+	struct ctx {
+		std::remove_reference_t<F> *fn;
+		int result;
+	} c{&main, 0};
+	detail::run_main(
+	    [](void *p) {
+		    auto cp = static_cast<ctx *>(p);
+		    if constexpr (std::is_void_v<R>)
+			    (*cp->fn)();
+		    else
+			    cp->result = static_cast<int>((*cp->fn)());
+	    },
+	    &c, cfg);
+	return c.result;
+}
+
+/* Start f(args...) as a new goroutine.  The arguments are copied or moved
+ * now, as Go evaluates them at the go statement.  Callable from a
+ * goroutine or from any thread while run() is active; throws panic_error
+ * when no runtime runs or no stack can be had (the message says why). */
+template <typename F, typename... Args>
+void go_with(const spawn_options &opt, F &&f, Args &&...args)
+{
+	using C = detail::closure<std::decay_t<F>, std::decay_t<Args>...>;
+	void *handle = nullptr;
+	void *mem = detail::spawn_prepare(sizeof(C), alignof(C), &C::invoke,
+					  opt.stack_size, &handle);
+	try {
+		new (mem)
+		    C{std::forward<F>(f), std::tuple<std::decay_t<Args>...>(
+					      std::forward<Args>(args)...)};
+	} catch (...) {
+		detail::spawn_abort(handle);
+		throw;
+	}
+	detail::spawn_commit(handle);
+}
+
+template <typename F, typename... Args>
+void go(F &&f, Args &&...args)
+{
+	go_with(spawn_options{}, std::forward<F>(f),
+		std::forward<Args>(args)...);
+}
+
+/* Let other goroutines run (Go's runtime.Gosched): the caller goes to the
+ * back of its processor's queue.  On a plain thread: sched_yield(). */
+void yield();
+
+/* Block the calling goroutine (or thread) for at least @d. */
+template <typename Rep, typename Period>
+void sleep(std::chrono::duration<Rep, Period> d)
+{
+	detail::sleep_ns(
+	    std::chrono::duration_cast<std::chrono::nanoseconds>(d).count());
+}
+
+/* The number of logical processors; set_procs(n) changes it while
+ * running (n >= 1) and returns the previous value.  Outside run(), it sets
+ * the value the next run() starts with. */
+int procs();
+int set_procs(int n);
+
+/* Goroutines alive (running, runnable or waiting), the main one included. */
+int num_goroutine();
+
+/* The calling goroutine's id (the main goroutine is 1); 0 on a thread
+ * that is not running a goroutine. */
+std::uint64_t goid();
+
+/* Keep the calling goroutine on its current OS thread, and that thread
+ * for it alone, until as many unlock_os_thread() calls. */
+void lock_os_thread();
+void unlock_os_thread();
+
+} // namespace gort

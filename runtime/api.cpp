@@ -1,0 +1,103 @@
+/*
+ * runtime/api.cpp - the public API (gort/runtime.h) over the runtime.
+ * The one place in runtime/ that throws: errors the core reports as
+ * messages become panic_error here, at the boundary, where a goroutine
+ * can catch them.
+ */
+#include <gort/runtime.h>
+
+#include "runtime/proc.h"
+
+namespace gort::rt {
+int run_main(void (*fn)(void *), void *arg, int procs_cfg, usize stack_size,
+	     bool deadlock_check, const char **err);
+void *spawn_prepare(usize size, usize align, void (*entry)(void *),
+		    usize stack_size, void **handle, const char **err);
+void spawn_commit(void *handle);
+void spawn_abort(void *handle);
+void sleep_ns(i64 ns);
+int set_procs(int n);
+int procs();
+void lock_os_thread();
+void unlock_os_thread();
+} // namespace gort::rt
+
+namespace gort {
+
+namespace detail {
+
+int run_main(void (*fn)(void *), void *arg, const config &cfg)
+{
+	const char *err = nullptr;
+	int r = rt::run_main(fn, arg, cfg.procs, cfg.stack_size,
+			     cfg.deadlock_check, &err);
+	if (r < 0)
+		throw panic_error(err);
+	return r;
+}
+
+void *spawn_prepare(std::size_t size, std::size_t align, void (*entry)(void *),
+		    std::size_t stack_size, void **handle)
+{
+	const char *err = nullptr;
+	void *mem =
+	    rt::spawn_prepare(size, align, entry, stack_size, handle, &err);
+	if (mem == nullptr)
+		throw panic_error(err);
+	return mem;
+}
+
+void spawn_commit(void *handle)
+{
+	rt::spawn_commit(handle);
+}
+
+void spawn_abort(void *handle)
+{
+	rt::spawn_abort(handle);
+}
+
+void sleep_ns(std::int64_t ns)
+{
+	rt::sleep_ns(ns);
+}
+
+} // namespace detail
+
+void yield()
+{
+	rt::gosched();
+}
+
+int procs()
+{
+	return rt::procs();
+}
+
+int set_procs(int n)
+{
+	return rt::set_procs(n);
+}
+
+int num_goroutine()
+{
+	return int(rt::sched.ngoroutines.load(std::memory_order_relaxed));
+}
+
+std::uint64_t goid()
+{
+	rt::g *gp = rt::current_g();
+	return gp != nullptr ? gp->goid : 0;
+}
+
+void lock_os_thread()
+{
+	rt::lock_os_thread();
+}
+
+void unlock_os_thread()
+{
+	rt::unlock_os_thread();
+}
+
+} // namespace gort

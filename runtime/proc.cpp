@@ -1,0 +1,594 @@
+/*
+ * runtime/proc.cpp - goroutines: spawn, run, park, ready, exit; the life
+ * of run(); set_procs(); lock_os_thread().
+ *
+ * A G never switches to another G.  It switches to its M's scheduler
+ * context (the thread's own stack, fiber m->g0), saying why in m->action;
+ * the scheduler context then requeues, parks or buries it and picks the
+ * next G.  This keeps "the G is fully off its stack" true before anyone
+ * can run it on another M, which is what makes park()'s unlock callback
+ * free of lost wake-ups.
+ *
+ * The C++ runtime keeps per-thread exception state (the stack of caught
+ * exceptions, the uncaught count).  A G carries its own across switches
+ * (g->eh), so a G blocked inside a catch block may resume on another
+ * thread and still rethrow; the scheduler contexts run with none.
+ */
+#include "runtime/proc.h"
+
+#include "runtime/futex_linux.h"
+#include "runtime/panic.h"
+#include "runtime/runq.h"
+#include "runtime/signal.h"
+#include "runtime/timer.h"
+
+#include <cerrno>
+#include <cstdlib>
+#include <ctime>
+#include <cxxabi.h>
+#include <new>
+#include <sched.h>
+#include <sys/mman.h>
+
+namespace gort::rt {
+
+static constexpr auto relaxed = std::memory_order_relaxed;
+static constexpr auto acquire = std::memory_order_acquire;
+static constexpr auto release = std::memory_order_release;
+
+static constexpr usize G_CHUNK_BYTES = 256 * 1024;
+
+/* All G structs ever made, linked through alllink; sched.lock. */
+static g *g_allgs = nullptr;
+alignas(64) static unsigned char g_m0_storage[sizeof(m)];
+static u32 g_default_procs = 0; /* set_procs() outside run() */
+
+bool g_cas_status(g *gp, gstatus from, gstatus to)
+{
+	return gp->status.compare_exchange_strong(from, to,
+						  std::memory_order_acq_rel);
+}
+
+/* Exception state: see the header comment. */
+static eh_state *eh_globals()
+{
+	return reinterpret_cast<eh_state *>(abi::__cxa_get_globals());
+}
+
+static void switch_to_scheduler(g *gp, m *mp)
+{
+	eh_state *eh = eh_globals();
+	gp->eh = *eh;
+	*eh = eh_state{};
+	fiber_switch(&gp->f, &mp->g0);
+	/* Possibly another thread now: fetch its state afresh. */
+	*eh_globals() = gp->eh;
+}
+
+void gosched()
+{
+	m *mp = current_m();
+	g *gp = mp != nullptr ? mp->curg : nullptr;
+	if (gp == nullptr) {
+		::sched_yield();
+		return;
+	}
+	mp->action = g0_action::yield;
+	switch_to_scheduler(gp, mp);
+}
+
+void park(bool (*unlock_fn)(g *gp, void *arg), void *arg, const char *reason)
+{
+	m *mp = current_m();
+	g *gp = mp->curg;
+	gp->waitreason = reason;
+	gp->waitsince = nanotime();
+	mp->action = g0_action::park;
+	mp->park_unlock = unlock_fn;
+	mp->park_arg = arg;
+	switch_to_scheduler(gp, mp);
+}
+
+void runqput_any(g *gp, bool next)
+{
+	m *mp = current_m();
+	if (mp != nullptr && mp->pp != nullptr) {
+		runq_put(mp->pp, gp, next);
+	} else {
+		lock(&sched.lock);
+		globrunq_put_locked(gp);
+		unlock(&sched.lock);
+		if (mp == nullptr)
+			sched.foreign_used.store(true, relaxed);
+	}
+	wakep();
+}
+
+void ready(g *gp)
+{
+	if (!g_cas_status(gp, gstatus::waiting, gstatus::runnable))
+		fatal("ready: the goroutine is not waiting");
+	runqput_any(gp, true);
+}
+
+/* Free Gs: a per-P cache in front of the global list. */
+static void gfput(p *pp, g *gp)
+{
+	if (pp == nullptr || pp->ngfree >= P_GFREE_MAX) {
+		lock(&sched.lock);
+		gp->schedlink = sched.gfree;
+		sched.gfree = gp;
+		unlock(&sched.lock);
+		return;
+	}
+	gp->schedlink = pp->gfree;
+	pp->gfree = gp;
+	pp->ngfree++;
+}
+
+static g *galloc_chunk()
+{
+	void *mem = ::mmap(nullptr, G_CHUNK_BYTES, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (mem == MAP_FAILED)
+		return nullptr;
+	usize n = G_CHUNK_BYTES / sizeof(g);
+	g *gs = static_cast<g *>(mem);
+	for (usize i = 0; i < n; i++)
+		new (&gs[i]) g();
+	lock(&sched.lock);
+	for (usize i = 0; i < n; i++) {
+		gs[i].status.store(gstatus::dead, relaxed);
+		gs[i].alllink = g_allgs;
+		g_allgs = &gs[i];
+		if (i > 0) {
+			gs[i].schedlink = sched.gfree;
+			sched.gfree = &gs[i];
+		}
+	}
+	unlock(&sched.lock);
+	return &gs[0];
+}
+
+static g *gget(p *pp)
+{
+	if (pp != nullptr && pp->gfree != nullptr) {
+		g *gp = pp->gfree;
+		pp->gfree = gp->schedlink;
+		pp->ngfree--;
+		return gp;
+	}
+	lock(&sched.lock);
+	g *gp = sched.gfree;
+	if (gp != nullptr)
+		sched.gfree = gp->schedlink;
+	unlock(&sched.lock);
+	return gp != nullptr ? gp : galloc_chunk();
+}
+
+static u64 new_goid(p *pp)
+{
+	if (pp == nullptr)
+		return sched.goidgen.fetch_add(1, relaxed) + 1;
+	if (pp->goid_next == pp->goid_end) {
+		pp->goid_next =
+		    sched.goidgen.fetch_add(GOID_BATCH, relaxed) + 1;
+		pp->goid_end = pp->goid_next + GOID_BATCH;
+	}
+	return pp->goid_next++;
+}
+
+/*
+ * A G that will run entry(top) on a fresh stack, not yet runnable; the
+ * caller may write @size bytes at the returned address first (the
+ * closure).  Returns nullptr with *err set when there is no runtime or no
+ * stack.
+ */
+void *spawn_prepare(usize size, usize align, void (*entry)(void *),
+		    usize stack_size, void **handle, const char **err)
+{
+	if (!sched.running.load(acquire) || sched.stopping.load(relaxed)) {
+		*err = "gort: go() with no runtime running; start goroutines "
+		       "inside gort::run()";
+		return nullptr;
+	}
+	m *mp = current_m();
+	g *gp = gget(mp != nullptr ? mp->pp : nullptr);
+	if (gp == nullptr) {
+		*err = "gort: out of memory for a goroutine";
+		return nullptr;
+	}
+	stack_alloc_result r =
+	    stack_alloc(stack_size != 0 ? stack_size : sched.stack_size);
+	if (r.stk == nullptr) {
+		gfput(mp != nullptr ? mp->pp : nullptr, gp);
+		*err = stack_err_text(r.err);
+		return nullptr;
+	}
+	uptr top = (r.stk->hi - size) & ~(uptr(align) - 1) & ~uptr(15);
+	fiber_create_on(&gp->f, r.stk, top, entry,
+			reinterpret_cast<void *>(top), nullptr);
+	*handle = gp;
+	return reinterpret_cast<void *>(top);
+}
+
+static void spawn_commit_as(void *handle, bool is_main)
+{
+	g *gp = static_cast<g *>(handle);
+	m *mp = current_m();
+	gp->goid = new_goid(mp != nullptr ? mp->pp : nullptr);
+	gp->f.id = gp->goid;
+	gp->f.stk->owner_id = gp->goid;
+	gp->curm = nullptr;
+	gp->waitreason = nullptr;
+	gp->lockedm = nullptr;
+	gp->lockcount = 0;
+	gp->is_main = is_main;
+	gp->eh = eh_state{};
+	sched.ngoroutines.fetch_add(1, relaxed);
+	gp->status.store(gstatus::runnable, release);
+	runqput_any(gp, true);
+}
+
+void spawn_commit(void *handle)
+{
+	spawn_commit_as(handle, false);
+}
+
+void spawn_abort(void *handle)
+{
+	g *gp = static_cast<g *>(handle);
+	fiber_destroy(&gp->f);
+	m *mp = current_m();
+	gfput(mp != nullptr ? mp->pp : nullptr, gp);
+}
+
+/* The main G returned: every M leaves its scheduler loop. */
+static void begin_stop()
+{
+	lock(&sched.lock);
+	sched.stopping.store(true);
+	for (m *mp = sched.allm; mp != nullptr; mp = mp->alllink) {
+		mp->park.store(1, release);
+		futex_wake(&mp->park, 1);
+	}
+	unlock(&sched.lock);
+}
+
+static void gdestroy(m *mp, g *gp)
+{
+	bool is_main = gp->is_main;
+	if (gp->lockedm != nullptr) {
+		gp->lockedm->lockedg = nullptr;
+		gp->lockedm = nullptr;
+		gp->lockcount = 0;
+	}
+	fiber_destroy(&gp->f);
+	gp->status.store(gstatus::dead, relaxed);
+	sched.ngoroutines.fetch_sub(1, relaxed);
+	gfput(mp->pp, gp);
+	if (is_main)
+		begin_stop();
+}
+
+void run_g(m *mp, g *gp, bool inherit)
+{
+	if (!g_cas_status(gp, gstatus::runnable, gstatus::running))
+		fatal("sched: running a goroutine that is not runnable");
+	mp->curg = gp;
+	gp->curm = mp;
+	gp->f.exit_to = &mp->g0;
+	mp->action = g0_action::none;
+	if (!inherit)
+		mp->pp->schedtick++;
+	fiber_switch(&mp->g0, &gp->f);
+	mp->curg = nullptr;
+}
+
+/* The G that just switched back to @mp's scheduler context: do what it
+ * asked.  Returns a G to run at once (a park that was called off). */
+g *after_g(m *mp, g *gp)
+{
+	if (gp->f.done) {
+		gdestroy(mp, gp);
+		return nullptr;
+	}
+	switch (mp->action) {
+	case g0_action::yield:
+		gp->status.store(gstatus::runnable, release);
+		runq_put(mp->pp, gp, false);
+		return nullptr;
+	case g0_action::park: {
+		gp->status.store(gstatus::waiting, release);
+		bool (*fn)(g *, void *) = mp->park_unlock;
+		if (fn != nullptr && !fn(gp, mp->park_arg)) {
+			g_cas_status(gp, gstatus::waiting, gstatus::runnable);
+			return gp;
+		}
+		return nullptr;
+	}
+	default:
+		fatal("sched: a goroutine switched to the scheduler without "
+		      "saying why");
+	}
+}
+
+static u32 cpu_count()
+{
+	cpu_set_t set;
+	if (sched_getaffinity(0, sizeof(set), &set) == 0) {
+		int n = CPU_COUNT(&set);
+		if (n > 0)
+			return u32(n);
+	}
+	return 1;
+}
+
+static u32 clamp_procs(long n)
+{
+	if (n < 1)
+		return 1;
+	return n > long(MAX_PROCS) ? MAX_PROCS : u32(n);
+}
+
+static u32 initial_procs(int configured)
+{
+	if (configured > 0)
+		return clamp_procs(configured);
+	if (g_default_procs != 0)
+		return g_default_procs;
+	if (const char *v = std::getenv("GORT_PROCS")) {
+		long n = std::strtol(v, nullptr, 10);
+		if (n > 0)
+			return clamp_procs(n);
+	}
+	return clamp_procs(cpu_count());
+}
+
+/* P @i, made on first use and kept for the life of the process. */
+static p *p_get(u32 i)
+{
+	if (sched.allp[i] == nullptr) {
+		void *mem = ::mmap(nullptr, sizeof(p), PROT_READ | PROT_WRITE,
+				   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (mem == MAP_FAILED)
+			fatal("sched: out of memory for a P");
+		p *pp = new (mem) p();
+		pp->id = i;
+		sched.allp[i] = pp;
+	}
+	return sched.allp[i];
+}
+
+static void p_reset(p *pp)
+{
+	pp->runq_head.store(0, relaxed);
+	pp->runq_tail.store(0, relaxed);
+	pp->runnext.store(nullptr, relaxed);
+	pp->schedtick = 0;
+	pp->goid_next = pp->goid_end = 0;
+	pp->curm = nullptr;
+	pp->link = nullptr;
+	timers_clear(pp);
+}
+
+int set_procs(int n)
+{
+	u32 want = clamp_procs(n);
+	if (!sched.running.load(acquire)) {
+		u32 old = initial_procs(0);
+		g_default_procs = want;
+		return int(old);
+	}
+	lock(&sched.lock);
+	u32 old = sched.procs.load(relaxed);
+	if (want > old) {
+		for (u32 i = old; i < want; i++) {
+			p *pp = p_get(i);
+			p_reset(pp);
+			pidleput_locked(pp);
+		}
+		/* Release: the new Ps are ready before anyone counts them. */
+		sched.procs.store(want, release);
+	} else if (want < old) {
+		sched.procs.store(want, release);
+		/* Idle Ps beyond the new count retire now; running ones do
+		 * when their M next schedules (sched.cpp, retirep). */
+		for (p **pl = &sched.pidle; *pl != nullptr;) {
+			p *pp = *pl;
+			if (pp->id < want) {
+				pl = &pp->link;
+				continue;
+			}
+			*pl = pp->link;
+			sched.npidle.fetch_sub(1);
+			runq_drain_to_global_locked(pp);
+			timers_move(pp, sched.allp[0]);
+			pp->status = pstatus::dead;
+		}
+	}
+	unlock(&sched.lock);
+	if (want > old)
+		wakep();
+	return int(old);
+}
+
+int procs()
+{
+	return sched.running.load(acquire) ? int(sched.procs.load(relaxed))
+					   : int(initial_procs(0));
+}
+
+/* run(): boot on the calling thread, run @fn as the main goroutine, tear
+ * down when it returns.  *err is set (and -1 returned) if a runtime is
+ * already running. */
+int run_main(void (*fn)(void *), void *arg, int procs_cfg, usize stack_size,
+	     bool deadlock_check, const char **err)
+{
+	bool expected = false;
+	if (!sched.running.compare_exchange_strong(expected, true)) {
+		*err = "gort: run() called while a runtime is running (one "
+		       "runtime per process at a time)";
+		return -1;
+	}
+	sched.stopping.store(false);
+	sched.goidgen.store(0);
+	sched.ngoroutines.store(0);
+	sched.nmspinning.store(0);
+	sched.npidle.store(0);
+	sched.pidle = nullptr;
+	sched.midle = nullptr;
+	sched.nmidle = 0;
+	sched.nmidlelocked = 0;
+	sched.runq_head = sched.runq_tail = nullptr;
+	sched.runq_size.store(0);
+	sched.timer_waiter = nullptr;
+	sched.timer_wait_until.store(0);
+	sched.foreign_used.store(false);
+	const char *dc = std::getenv("GORT_DEADLOCK_CHECK");
+	sched.deadlock_check = deadlock_check && !(dc && dc[0] == '0');
+	sched.stack_size = stack_size;
+
+	m *m0 = new (g_m0_storage) m();
+	m0->is_m0 = true;
+	m0->rand = 0x9e3779b9u;
+	sched.mnext = 1;
+	sched.nm = 1;
+	sched.allm = m0;
+	sched.m0 = m0;
+	set_current_m(m0);
+	fiber_init_thread(&m0->g0);
+
+	/* Single-threaded until the main G is queued: no lock needed. */
+	u32 n = initial_procs(procs_cfg);
+	for (u32 i = 0; i < n; i++) {
+		p *pp = p_get(i);
+		p_reset(pp);
+		if (i > 0)
+			pidleput_locked(pp);
+	}
+	sched.procs.store(n, release);
+	acquirep(m0, sched.allp[0]);
+
+	void *h = nullptr;
+	void *top = spawn_prepare(0, 16, fn, 0, &h, err);
+	if (top == nullptr)
+		fatal("run: cannot start the main goroutine (no stack)");
+	/* fiber_entry reads fn and arg when the G first runs. */
+	static_cast<g *>(h)->f.arg = arg;
+	static_cast<g *>(h)->f.fn = fn;
+	spawn_commit_as(h, true);
+
+	schedule_loop(m0);
+
+	/* Wait for every other M to leave, then reclaim everything. */
+	for (;;) {
+		m0->park.store(0, relaxed);
+		lock(&sched.lock);
+		u32 alive = sched.nm;
+		unlock(&sched.lock);
+		if (alive == 1)
+			break;
+		futex_wait(&m0->park, 0, -1);
+	}
+	for (m *mp = sched.allm; mp != nullptr;) {
+		m *next = mp->alllink;
+		if (mp != m0) {
+			pthread_join(mp->thread, nullptr);
+			mp->~m();
+			::munmap(mp, sizeof(m));
+		}
+		mp = next;
+	}
+	lock(&sched.lock);
+	for (g *gp = g_allgs; gp != nullptr; gp = gp->alllink) {
+		gstatus st = gp->status.load(relaxed);
+		if (st == gstatus::dead || st == gstatus::idle)
+			continue;
+		/* Discarded like Go's: no destructors run. */
+		fiber_destroy(&gp->f);
+		gp->status.store(gstatus::dead, relaxed);
+		gp->schedlink = sched.gfree;
+		sched.gfree = gp;
+	}
+	for (u32 i = 0; i < MAX_PROCS && sched.allp[i] != nullptr; i++) {
+		p_reset(sched.allp[i]);
+		sched.allp[i]->status = pstatus::idle;
+	}
+	sched.pidle = nullptr;
+	sched.npidle.store(0);
+	sched.runq_head = sched.runq_tail = nullptr;
+	sched.runq_size.store(0);
+	sched.ngoroutines.store(0);
+	sched.allm = nullptr;
+	sched.nm = 0;
+	unlock(&sched.lock);
+	m0->~m();
+	set_current_m(nullptr);
+	sched.running.store(false, release);
+	return 0;
+}
+
+/* Walk every G struct (deadlock reports).  Context: sched.lock held. */
+g *all_gs_locked()
+{
+	return g_allgs;
+}
+
+void sleep_ns(i64 ns)
+{
+	if (ns <= 0)
+		return;
+	m *mp = current_m();
+	g *gp = mp != nullptr ? mp->curg : nullptr;
+	if (gp == nullptr) {
+		struct timespec ts = {time_t(ns / 1000000000),
+				      long(ns % 1000000000)};
+		while (::nanosleep(&ts, &ts) != 0 && errno == EINTR)
+			;
+		return;
+	}
+	struct sleeper {
+		timer t;
+		i64 when;
+	} s;
+	s.t.fn = [](timer *, void *arg) {
+		ready(static_cast<g *>(arg));
+	};
+	s.t.arg = gp;
+	s.when = nanotime() + ns;
+	/* The timer starts only once we are parked, so it cannot fire
+	 * before there is a waiting G to ready. */
+	park(
+	    [](g *, void *arg) {
+		    auto sp = static_cast<sleeper *>(arg);
+		    timer_start(&sp->t, sp->when);
+		    return true;
+	    },
+	    &s, "sleep");
+}
+
+void lock_os_thread()
+{
+	m *mp = current_m();
+	g *gp = mp != nullptr ? mp->curg : nullptr;
+	if (gp == nullptr)
+		return;
+	gp->lockcount++;
+	gp->lockedm = mp;
+	mp->lockedg = gp;
+}
+
+void unlock_os_thread()
+{
+	m *mp = current_m();
+	g *gp = mp != nullptr ? mp->curg : nullptr;
+	if (gp == nullptr || gp->lockcount == 0)
+		return;
+	if (--gp->lockcount == 0) {
+		mp->lockedg = nullptr;
+		gp->lockedm = nullptr;
+	}
+}
+
+} // namespace gort::rt

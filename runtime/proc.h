@@ -1,0 +1,228 @@
+/*
+ * runtime/proc.h - the scheduler's objects: G (goroutine), M (thread),
+ * P (processor) and the global scheduler state, with who owns what.
+ *
+ * G status and who may change it (every change goes through
+ * g_cas_status()):
+ *
+ *   idle ----> runnable <----------------+
+ *   (spawn)      |  ^                    |
+ *                v  | (yield)            | ready() by the waker
+ *              running ------------> waiting
+ *                |          park()
+ *                v
+ *              dead (on a free list; may be reused)
+ *
+ *   runnable: on exactly one run queue (a P's ring or runnext, or the
+ *             global queue); nobody owns the stack; any M may take it.
+ *   running:  the G's code is executing on gp->curm, which holds a P
+ *             (or the G is locked to that M).  The stack belongs to the G.
+ *   waiting:  off every run queue, fully off its stack (park() switches
+ *             to the M's scheduler context before the wait becomes
+ *             visible to wakers).  Exactly one waker will call ready().
+ *   dead:     the G's function returned; its stack is back in the pool.
+ *
+ * P status: idle (on sched.pidle, no M), running (held by exactly one M,
+ * pp->curm), dead (id >= procs after set_procs shrank; never freed, so
+ * stale readers stay safe).
+ *
+ * Locks: sched.lock guards the global run queue, the idle P and idle M
+ * lists, the free-G list, and P status changes.  A P's run queue is
+ * lock-free (runq.h).  A P's timers have their own lock (timer.h).
+ * Lock order: sched.lock before any P's timer lock; never the reverse.
+ */
+#pragma once
+
+#include "runtime/fiber.h"
+#include "runtime/lock.h"
+#include "runtime/types.h"
+
+#include <atomic>
+#include <pthread.h>
+
+namespace gort::rt {
+
+struct g;
+struct m;
+struct p;
+struct timer;
+
+enum class gstatus : u32 {
+	idle,
+	runnable,
+	running,
+	waiting,
+	dead,
+};
+
+/* What a G asks its M's scheduler context to do when it switches there. */
+enum class g0_action : u32 {
+	none,
+	yield, /* requeue the G at the tail of the P's queue */
+	park,  /* the G waits; run park_unlock, then schedule */
+	exit,  /* the G's function returned */
+};
+
+/* Per-thread C++ exception state (libstdc++/libc++abi __cxa_eh_globals),
+ * carried by a G across switches so that a G inside a catch block may
+ * block and resume on another thread. */
+struct eh_state {
+	void *caught;
+	unsigned int uncaught;
+};
+
+struct g {
+	fiber f; /* context and stack; keep first */
+	std::atomic<gstatus> status{gstatus::idle};
+	u64 goid = 0;		/* constant while not dead */
+	m *curm = nullptr;	/* set while running */
+	g *schedlink = nullptr; /* run queue or free list; that list's */
+	g *alllink = nullptr;	/* all_gs list; constant once linked */
+	const char *waitreason = nullptr; /* valid while waiting */
+	i64 waitsince = 0;		  /* nanotime() when it began waiting */
+	m *lockedm = nullptr;		  /* lock_os_thread(); the G's own */
+	u32 lockcount = 0;    /* lock_os_thread() nesting; the G's own */
+	bool is_main = false; /* the G running run()'s function */
+	eh_state eh{};	      /* saved while switched out */
+};
+
+struct m {
+	fiber g0;		  /* the thread's own stack: the scheduler */
+	g *curg = nullptr;	  /* the G running on this M, if any */
+	p *pp = nullptr;	  /* the P held; this M's */
+	p *nextp = nullptr;	  /* handed over by startm(); lock-free handoff
+				   published by the park note */
+	m *schedlink = nullptr;	  /* sched.midle; sched.lock */
+	m *alllink = nullptr;	  /* sched.allm; sched.lock */
+	std::atomic<u32> park{0}; /* the note this M sleeps on */
+	bool spinning = false;	  /* counted in sched.nmspinning */
+	bool is_m0 = false;	  /* the thread that called run() */
+	bool exiting = false;	  /* told to leave (run() is ending) */
+	g *lockedg = nullptr;	  /* lock_os_thread(); this M's */
+	u64 id = 0;
+	u32 rand = 0; /* fastrand state */
+	pthread_t thread{};
+	/* Request from the G that switched to the scheduler context. */
+	g0_action action = g0_action::none;
+	bool (*park_unlock)(g *gp, void *arg) = nullptr;
+	void *park_arg = nullptr;
+};
+
+enum class pstatus : u32 { idle, running, dead };
+
+constexpr u32 RUNQ_SIZE = 256;
+constexpr u32 GOID_BATCH = 16;
+constexpr u32 P_GFREE_MAX = 64;
+
+struct p {
+	u32 id = 0;
+	pstatus status = pstatus::idle; /* sched.lock */
+	m *curm = nullptr;		/* the M holding this P */
+	p *link = nullptr;		/* sched.pidle; sched.lock */
+	u32 schedtick = 0;		/* owner only */
+
+	/* Run queue (runq.h): the owner pushes at tail, anyone pops at
+	 * head by CAS. */
+	std::atomic<u32> runq_head{0};
+	std::atomic<u32> runq_tail{0};
+	std::atomic<g *> runq[RUNQ_SIZE];
+	std::atomic<g *> runnext{nullptr};
+
+	/* Timers (timer.h). */
+	rt_lock timer_lock;
+	timer **timers = nullptr;	 /* 4-ary min-heap; timer_lock */
+	u32 ntimers = 0;		 /* timer_lock */
+	u32 timers_cap = 0;		 /* timer_lock */
+	std::atomic<i64> timer0_when{0}; /* heap top's when, 0: none */
+
+	/* Owner-only caches. */
+	g *gfree = nullptr;
+	u32 ngfree = 0;
+	u64 goid_next = 0, goid_end = 0;
+};
+
+constexpr u32 MAX_PROCS = 1024;
+
+struct sched_state {
+	rt_lock lock;
+
+	/* Global run queue; lock. */
+	g *runq_head = nullptr;
+	g *runq_tail = nullptr;
+	std::atomic<u32> runq_size{0};
+
+	/* Idle Ps and Ms; lock (the counters are read without it). */
+	p *pidle = nullptr;
+	std::atomic<u32> npidle{0};
+	m *midle = nullptr;
+	u32 nmidle = 0;
+	m *allm = nullptr;
+	u32 nm = 0;	      /* Ms alive, m0 included; lock */
+	u32 nmidlelocked = 0; /* Ms asleep waiting for their locked G */
+	u64 mnext = 0;	      /* next M id; lock */
+	std::atomic<u32> nmspinning{0};
+
+	/* Ps; allp[i] is constant once allocated. */
+	std::atomic<u32> procs{0};
+	p *allp[MAX_PROCS] = {};
+
+	/* Free Gs; lock. */
+	g *gfree = nullptr;
+	std::atomic<u64> goidgen{0};
+	std::atomic<i64> ngoroutines{0}; /* not dead, not idle */
+
+	/* Life of run(). */
+	std::atomic<bool> running{false};
+	std::atomic<bool> stopping{false}; /* the main G returned */
+	int main_result = 0;
+	m *m0 = nullptr;
+	bool deadlock_check = true;
+	std::atomic<bool> foreign_used{false}; /* see deadlock.cpp */
+
+	/* The one M that sleeps until the earliest timer; lock. */
+	m *timer_waiter = nullptr;
+	std::atomic<i64> timer_wait_until{0};
+
+	usize stack_size = 0; /* 0: stack_default_size() */
+};
+
+extern sched_state sched;
+
+/* The M running on this thread, or nullptr on a thread the runtime did not
+ * create or adopt.  Never cached across anything that can switch: a G
+ * may resume on another thread (tls_linux.cpp). */
+m *current_m();
+void set_current_m(m *mp);
+
+/* The G running on this thread, or nullptr on a scheduler context or a
+ * foreign thread. */
+inline g *current_g()
+{
+	m *mp = current_m();
+	return mp != nullptr ? mp->curg : nullptr;
+}
+
+i64 nanotime();
+
+/* proc.cpp */
+bool g_cas_status(g *gp, gstatus from, gstatus to);
+void ready(g *gp);
+void park(bool (*unlock)(g *gp, void *arg), void *arg, const char *reason);
+void gosched();
+
+/* sched.cpp */
+[[noreturn]] void mstart(m *mp);
+void schedule_loop(m *mp);
+void wakep();
+void runqput_any(g *gp, bool next);
+p *pidleget_locked();
+void pidleput_locked(p *pp);
+void acquirep(m *mp, p *pp);
+p *releasep(m *mp);
+u32 fastrand(m *mp);
+
+/* deadlock.cpp */
+void checkdead_locked();
+void print_goroutine_headers();
+
+} // namespace gort::rt

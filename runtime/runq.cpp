@@ -1,0 +1,207 @@
+/*
+ * runtime/runq.cpp - see runq.h for the invariants.
+ */
+#include "runtime/runq.h"
+
+namespace gort::rt {
+
+static constexpr auto relaxed = std::memory_order_relaxed;
+static constexpr auto acquire = std::memory_order_acquire;
+static constexpr auto release = std::memory_order_release;
+static constexpr auto acq_rel = std::memory_order_acq_rel;
+
+/* The ring is full: move half of it and @gp to the global queue.  Returns
+ * false if a consumer moved head meanwhile (the caller retries). */
+static bool runq_put_slow(p *pp, g *gp, u32 h, u32 t)
+{
+	g *batch[RUNQ_SIZE / 2 + 1];
+	u32 n = (t - h) / 2;
+	for (u32 i = 0; i < n; i++)
+		batch[i] = pp->runq[(h + i) % RUNQ_SIZE].load(relaxed);
+	/* Release: our slot reads happen before anyone refills them. */
+	if (!pp->runq_head.compare_exchange_strong(h, h + n, release, relaxed))
+		return false;
+	batch[n] = gp;
+	for (u32 i = 0; i < n; i++)
+		batch[i]->schedlink = batch[i + 1];
+	lock(&sched.lock);
+	globrunq_put_batch_locked(batch[0], batch[n], n + 1);
+	unlock(&sched.lock);
+	return true;
+}
+
+void runq_put(p *pp, g *gp, bool next)
+{
+	if (next) {
+		g *old = pp->runnext.exchange(gp, acq_rel);
+		if (old == nullptr)
+			return;
+		gp = old; /* the previous runnext goes to the tail */
+	}
+	for (;;) {
+		/* Acquire pairs with the consumers' CAS on head. */
+		u32 h = pp->runq_head.load(acquire);
+		u32 t = pp->runq_tail.load(relaxed);
+		if (t - h < RUNQ_SIZE) {
+			pp->runq[t % RUNQ_SIZE].store(gp, relaxed);
+			/* Release publishes the slot and the G (INV-RUNQ-2). */
+			pp->runq_tail.store(t + 1, release);
+			return;
+		}
+		if (runq_put_slow(pp, gp, h, t))
+			return;
+	}
+}
+
+g *runq_get(p *pp, bool *inherit)
+{
+	g *next = pp->runnext.load(relaxed);
+	/* Another P may steal runnext, hence the CAS. */
+	if (next != nullptr && pp->runnext.compare_exchange_strong(
+				   next, nullptr, acquire, relaxed)) {
+		*inherit = true;
+		return next;
+	}
+	*inherit = false;
+	for (;;) {
+		u32 h = pp->runq_head.load(acquire);
+		u32 t = pp->runq_tail.load(relaxed);
+		if (t == h)
+			return nullptr;
+		g *gp = pp->runq[h % RUNQ_SIZE].load(relaxed);
+		if (pp->runq_head.compare_exchange_weak(h, h + 1, release,
+							relaxed))
+			return gp;
+	}
+}
+
+bool runq_empty(p *pp)
+{
+	/* runnext and the ring can change under us; read them in an order
+	 * that never reports a G-in-flight as "empty": a G moves from
+	 * runnext to the ring (runq_put) or out of both. */
+	for (;;) {
+		u32 h = pp->runq_head.load(acquire);
+		u32 t = pp->runq_tail.load(acquire);
+		g *next = pp->runnext.load(acquire);
+		if (pp->runq_tail.load(acquire) == t)
+			return h == t && next == nullptr;
+	}
+}
+
+u32 runq_len(p *pp)
+{
+	u32 h = pp->runq_head.load(acquire);
+	u32 t = pp->runq_tail.load(acquire);
+	return t - h + (pp->runnext.load(relaxed) != nullptr ? 1 : 0);
+}
+
+/* Copy half of @victim's ring into @pp's ring starting at @pp's tail;
+ * returns how many were taken (not yet published on @pp). */
+static u32 runq_grab(p *pp, p *victim, bool take_runnext)
+{
+	u32 dst_tail = pp->runq_tail.load(relaxed);
+	for (;;) {
+		u32 h = victim->runq_head.load(acquire);
+		u32 t = victim->runq_tail.load(acquire);
+		u32 n = t - h;
+		n = n - n / 2;
+		if (n == 0) {
+			if (!take_runnext)
+				return 0;
+			g *next = victim->runnext.load(acquire);
+			if (next == nullptr)
+				return 0;
+			if (!victim->runnext.compare_exchange_strong(
+				next, nullptr, acquire, relaxed))
+				continue;
+			pp->runq[dst_tail % RUNQ_SIZE].store(next, relaxed);
+			return 1;
+		}
+		if (n > RUNQ_SIZE / 2)
+			continue; /* h and t read at different times */
+		for (u32 i = 0; i < n; i++) {
+			g *gp = victim->runq[(h + i) % RUNQ_SIZE].load(relaxed);
+			pp->runq[(dst_tail + i) % RUNQ_SIZE].store(gp, relaxed);
+		}
+		/* INV-RUNQ-3: the CAS decides whether the copies are ours. */
+		if (victim->runq_head.compare_exchange_strong(h, h + n, acq_rel,
+							      relaxed))
+			return n;
+	}
+}
+
+g *runq_steal(p *pp, p *victim, bool take_runnext)
+{
+	u32 t = pp->runq_tail.load(relaxed);
+	u32 n = runq_grab(pp, victim, take_runnext);
+	if (n == 0)
+		return nullptr;
+	n--;
+	g *gp = pp->runq[(t + n) % RUNQ_SIZE].load(relaxed);
+	if (n > 0)
+		pp->runq_tail.store(t + n, release);
+	return gp;
+}
+
+void runq_drain_to_global_locked(p *pp)
+{
+	g *next = pp->runnext.exchange(nullptr, acq_rel);
+	if (next != nullptr)
+		globrunq_put_locked(next);
+	bool inherit;
+	while (g *gp = runq_get(pp, &inherit))
+		globrunq_put_locked(gp);
+}
+
+void globrunq_put_locked(g *gp)
+{
+	gp->schedlink = nullptr;
+	if (sched.runq_tail != nullptr)
+		sched.runq_tail->schedlink = gp;
+	else
+		sched.runq_head = gp;
+	sched.runq_tail = gp;
+	sched.runq_size.fetch_add(1, relaxed);
+}
+
+void globrunq_put_batch_locked(g *head, g *tail, u32 n)
+{
+	tail->schedlink = nullptr;
+	if (sched.runq_tail != nullptr)
+		sched.runq_tail->schedlink = head;
+	else
+		sched.runq_head = head;
+	sched.runq_tail = tail;
+	sched.runq_size.fetch_add(n, relaxed);
+}
+
+g *globrunq_get_locked(p *pp, u32 max)
+{
+	u32 size = sched.runq_size.load(relaxed);
+	if (size == 0)
+		return nullptr;
+	u32 procs = sched.procs.load(relaxed);
+	u32 n = size / (procs ? procs : 1) + 1;
+	if (n > size)
+		n = size;
+	if (max > 0 && n > max)
+		n = max;
+	if (n > RUNQ_SIZE / 2)
+		n = RUNQ_SIZE / 2;
+	sched.runq_size.fetch_sub(n, relaxed);
+
+	g *gp = sched.runq_head;
+	sched.runq_head = gp->schedlink;
+	for (u32 i = 1; i < n; i++) {
+		g *more = sched.runq_head;
+		sched.runq_head = more->schedlink;
+		runq_put(pp, more, false);
+	}
+	if (sched.runq_head == nullptr)
+		sched.runq_tail = nullptr;
+	gp->schedlink = nullptr;
+	return gp;
+}
+
+} // namespace gort::rt

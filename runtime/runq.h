@@ -1,0 +1,59 @@
+/*
+ * runtime/runq.h - run queues: a bounded lock-free ring per P with a
+ * runnext slot, and the global queue.
+ *
+ * Per-P ring (256 slots): single producer (the P's owner pushes at tail),
+ * multiple consumers (the owner and stealers pop at head by CAS).
+ *   INV-RUNQ-1: tail - head <= RUNQ_SIZE; slots [head, tail) hold Gs.
+ *   INV-RUNQ-2: only the P's owner stores tail (release); consumers read
+ *     it with acquire, so a G's fields written before the push are
+ *     visible to whoever pops it.
+ *   INV-RUNQ-3: a G is popped by exactly one consumer: the CAS on head
+ *     decides.  Slots are read before the CAS, so they are atomics: a
+ *     reader that loses the race may have read a slot being refilled.
+ * runnext: a G readied by the running G runs next and inherits the rest
+ * of the time slice (what makes a producer/consumer pair on one P cheap,
+ * and what puts the seed programs' output in Go's order).  A new runnext
+ * pushes the old one to the tail of the ring.
+ * When the ring is full, half of it plus the new G move to the global
+ * queue in one batch (so the cost of the lock is amortised).
+ *
+ * Global queue: an intrusive FIFO through g->schedlink under sched.lock,
+ * with an atomic size for lock-free emptiness checks.
+ */
+#pragma once
+
+#include "runtime/proc.h"
+
+namespace gort::rt {
+
+/* Context: @pp's owner. */
+void runq_put(p *pp, g *gp, bool next);
+
+/* Pop the next G; *inherit tells whether it came from runnext.
+ * Context: @pp's owner. */
+g *runq_get(p *pp, bool *inherit);
+
+/* Lock-free; may be stale by the time the caller acts. */
+bool runq_empty(p *pp);
+u32 runq_len(p *pp);
+
+/* Steal half of @victim's queue into @pp's; returns one G to run (the
+ * rest are on @pp's queue) or nullptr.  Takes runnext only if
+ * @take_runnext.  Context: @pp's owner. */
+g *runq_steal(p *pp, p *victim, bool take_runnext);
+
+/* Move every G of @pp's queue (runnext included) to the global queue.
+ * Context: sched.lock held; the caller owns @pp (a P being retired). */
+void runq_drain_to_global_locked(p *pp);
+
+/* Global queue.  Context: sched.lock held. */
+void globrunq_put_locked(g *gp);
+void globrunq_put_batch_locked(g *head, g *tail, u32 n);
+/* Take a fair share for @pp: returns one G, moves up to @max - 1 more
+ * (0: no limit beyond half a ring) onto @pp's ring.  With @max != 1 the
+ * caller must know @pp's ring is empty, so that the moves cannot overflow
+ * it (an overflow would take sched.lock again). */
+g *globrunq_get_locked(p *pp, u32 max);
+
+} // namespace gort::rt

@@ -1,0 +1,586 @@
+/*
+ * runtime/sched.cpp - choosing what an M runs next, and when Ms sleep.
+ *
+ * An M holding a P looks for work in this order: every 61st schedule the
+ * global queue first (so it cannot starve behind two Gs that keep
+ * readying each other); its P's runnext and ring; the global queue; then,
+ * spinning, four passes over the other Ps in a random coprime-stride
+ * order, stealing half of a victim's ring (runnext and due timers only on
+ * the last pass).  Finding nothing, it gives its P back and sleeps on its
+ * futex until startm() hands it a P, or until the earliest timer.
+ *
+ * Spinning (Go's invariants; they took a decade of bug reports to settle):
+ * INV-SCHED-1: at most half of the busy Ps have a spinning M
+ *   (2 * nmspinning < procs - npidle to start spinning).
+ * INV-SCHED-2: no lost wake-up.  Submitter: publish the G, full fence,
+ *   then wakep() if no M spins and a P idles.  Spinner giving up: drop
+ *   its P, decrement nmspinning (a full fence), then look at every queue
+ *   once more and take a P back if any has work.
+ * INV-SCHED-3: a new runnable G wakes at most one M (wakep needs the
+ *   nmspinning 0->1 CAS), and the last spinner to find work wakes a
+ *   replacement, so work spreads one M at a time without a storm.
+ * An idle runtime burns no CPU: every idle M sleeps on a futex, at most
+ * one of them with a timeout (the earliest timer), and nothing ticks.
+ */
+#include "runtime/proc.h"
+
+#include "runtime/futex_linux.h"
+#include "runtime/panic.h"
+#include "runtime/runq.h"
+#include "runtime/timer.h"
+
+#include <cerrno>
+#include <new>
+#include <sys/mman.h>
+
+namespace gort::rt {
+
+sched_state sched;
+
+static constexpr auto relaxed = std::memory_order_relaxed;
+static constexpr auto acquire = std::memory_order_acquire;
+static constexpr auto release = std::memory_order_release;
+
+static constexpr usize M_STACK_BYTES = 512 * 1024;
+
+u32 fastrand(m *mp)
+{
+	/* xorshift32: statistically fine for victim order, and cheap. */
+	u32 x = mp->rand;
+	x ^= x << 13;
+	x ^= x >> 17;
+	x ^= x << 5;
+	mp->rand = x;
+	return x;
+}
+
+/*
+ * Notes: an M sleeps on mp->park until someone stores 1 and wakes it.
+ * Sleepers re-check their real condition after every wake-up, so a stray
+ * wake-up (teardown wakes every M) is harmless.
+ */
+static void notewakeup(m *mp)
+{
+	/* Release pairs with the sleeper's acquire load. */
+	mp->park.store(1, release);
+	futex_wake(&mp->park, 1);
+}
+
+/* Idle P list.  Context: sched.lock held. */
+void pidleput_locked(p *pp)
+{
+	pp->status = pstatus::idle;
+	pp->curm = nullptr;
+	pp->link = sched.pidle;
+	sched.pidle = pp;
+	sched.npidle.fetch_add(1);
+}
+
+p *pidleget_locked()
+{
+	p *pp = sched.pidle;
+	if (pp != nullptr) {
+		sched.pidle = pp->link;
+		pp->link = nullptr;
+		pp->status = pstatus::running;
+		sched.npidle.fetch_sub(1);
+	}
+	return pp;
+}
+
+void acquirep(m *mp, p *pp)
+{
+	mp->pp = pp;
+	pp->curm = mp;
+	pp->status = pstatus::running;
+}
+
+p *releasep(m *mp)
+{
+	p *pp = mp->pp;
+	mp->pp = nullptr;
+	pp->curm = nullptr;
+	return pp;
+}
+
+/* Idle M list.  Context: sched.lock held. */
+static void mput_locked(m *mp)
+{
+	mp->schedlink = sched.midle;
+	sched.midle = mp;
+	sched.nmidle++;
+}
+
+static m *mget_locked()
+{
+	m *mp = sched.midle;
+	if (mp != nullptr) {
+		sched.midle = mp->schedlink;
+		mp->schedlink = nullptr;
+		sched.nmidle--;
+	}
+	return mp;
+}
+
+static void mremove_locked(m *mp)
+{
+	for (m **pm = &sched.midle; *pm != nullptr; pm = &(*pm)->schedlink) {
+		if (*pm == mp) {
+			*pm = mp->schedlink;
+			mp->schedlink = nullptr;
+			sched.nmidle--;
+			return;
+		}
+	}
+}
+
+static void *mthread_main(void *arg)
+{
+	mstart(static_cast<m *>(arg));
+}
+
+/* A new M that will start on @pp.  Context: no lock held. */
+static void newm(p *pp, bool spinning)
+{
+	void *mem = ::mmap(nullptr, sizeof(m), PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (mem == MAP_FAILED)
+		fatal("sched: out of memory for a new M");
+	m *mp = new (mem) m();
+	mp->nextp = pp;
+	mp->spinning = spinning;
+	lock(&sched.lock);
+	mp->id = sched.mnext++;
+	sched.nm++;
+	mp->rand = u32(mp->id * 0x9e3779b9u) | 1;
+	mp->alllink = sched.allm;
+	sched.allm = mp;
+	unlock(&sched.lock);
+
+	pthread_attr_t attr;
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, M_STACK_BYTES);
+	int err = pthread_create(&mp->thread, &attr, mthread_main, mp);
+	pthread_attr_destroy(&attr);
+	if (err != 0)
+		fatal(err == EAGAIN
+			  ? "sched: cannot create an OS thread: the process "
+			    "or user thread limit was reached (ulimit -u, "
+			    "/proc/sys/kernel/threads-max, pids cgroup); "
+			    "raise it or block fewer goroutines in "
+			    "system calls"
+			  : "sched: cannot create an OS thread (out of "
+			    "memory?)");
+}
+
+/* Run some M on @pp (nullptr: an idle P, if any).  @spinning: the caller
+ * already counted the M in nmspinning. */
+static void startm(p *pp, bool spinning)
+{
+	lock(&sched.lock);
+	if (pp == nullptr) {
+		pp = pidleget_locked();
+		if (pp == nullptr) {
+			unlock(&sched.lock);
+			if (spinning)
+				sched.nmspinning.fetch_sub(1);
+			return;
+		}
+	}
+	m *mp = mget_locked();
+	if (mp != nullptr) {
+		if (sched.timer_waiter == mp) {
+			sched.timer_waiter = nullptr;
+			sched.timer_wait_until.store(0);
+		}
+		mp->nextp = pp;
+		mp->spinning = spinning;
+		unlock(&sched.lock);
+		notewakeup(mp);
+		return;
+	}
+	unlock(&sched.lock);
+	newm(pp, spinning);
+}
+
+void wakep()
+{
+	/* INV-SCHED-2, submitter side: the G is published; fence; look. */
+	std::atomic_thread_fence(std::memory_order_seq_cst);
+	if (sched.npidle.load(relaxed) == 0)
+		return;
+	u32 zero = 0;
+	if (sched.nmspinning.load(relaxed) != 0 ||
+	    !sched.nmspinning.compare_exchange_strong(zero, 1))
+		return;
+	startm(nullptr, true);
+}
+
+/* A spinning M found work.  INV-SCHED-3: the last spinner wakes another. */
+static void resetspinning(m *mp)
+{
+	mp->spinning = false;
+	if (sched.nmspinning.fetch_sub(1) == 1)
+		wakep();
+}
+
+/* Give @pp to an M if it has anything to do, else make it idle. */
+static void handoffp(p *pp)
+{
+	if (!runq_empty(pp) || sched.runq_size.load(relaxed) > 0 ||
+	    pp->timer0_when.load(relaxed) != 0) {
+		startm(pp, false);
+		return;
+	}
+	lock(&sched.lock);
+	pidleput_locked(pp);
+	unlock(&sched.lock);
+}
+
+/*
+ * Sleep on the idle list until startm() hands us a P (true: we hold it),
+ * or the runtime stops, or @deadline (0: none) passes or an earlier timer
+ * takes over (false: no P).
+ */
+static bool stopm(m *mp, i64 deadline)
+{
+	mp->park.store(0, relaxed);
+	lock(&sched.lock);
+	mput_locked(mp);
+	if (deadline != 0) {
+		sched.timer_waiter = mp;
+		/* seq_cst: Dekker pair with timer_start()'s store of
+		 * timer0_when then load of timer_wait_until. */
+		sched.timer_wait_until.store(deadline);
+	}
+	checkdead_locked();
+	unlock(&sched.lock);
+	if (deadline != 0) {
+		i64 again = timers_earliest();
+		if (again != 0 && again < deadline)
+			deadline = again; /* raced with a new timer */
+	}
+
+	for (;;) {
+		i64 timeout = -1;
+		if (deadline != 0) {
+			timeout = deadline - nanotime();
+			if (timeout < 0)
+				timeout = 0;
+		}
+		if (timeout != 0 && mp->park.load(acquire) == 0)
+			futex_wait(&mp->park, 0, timeout);
+		mp->park.store(0, relaxed); /* before the checks: see above */
+
+		lock(&sched.lock);
+		if (mp->nextp != nullptr) {
+			p *pp = mp->nextp;
+			mp->nextp = nullptr;
+			unlock(&sched.lock);
+			acquirep(mp, pp);
+			return true;
+		}
+		bool waiter = sched.timer_waiter == mp;
+		bool stop = sched.stopping.load(relaxed);
+		if (stop ||
+		    (deadline != 0 && (!waiter || nanotime() >= deadline))) {
+			if (waiter) {
+				sched.timer_waiter = nullptr;
+				sched.timer_wait_until.store(0);
+			}
+			mremove_locked(mp);
+			unlock(&sched.lock);
+			return false;
+		}
+		unlock(&sched.lock);
+	}
+}
+
+/* Some P has work or a due timer (checked after giving up spinning). */
+static bool any_work(i64 now)
+{
+	if (sched.runq_size.load(relaxed) > 0)
+		return true;
+	u32 procs = sched.procs.load(acquire);
+	for (u32 i = 0; i < procs; i++) {
+		p *pp = sched.allp[i];
+		i64 w = pp->timer0_when.load(relaxed);
+		if (!runq_empty(pp) || (w != 0 && w <= now))
+			return true;
+	}
+	return false;
+}
+
+static u32 gcd(u32 a, u32 b)
+{
+	while (b != 0) {
+		u32 t = a % b;
+		a = b;
+		b = t;
+	}
+	return a;
+}
+
+/* Four passes over the other Ps in a random order; see the header. */
+static g *steal_work(m *mp, p *pp)
+{
+	u32 procs = sched.procs.load(acquire);
+	for (int pass = 0; pass < 4; pass++) {
+		bool last = pass == 3;
+		u32 start = fastrand(mp) % procs;
+		u32 stride = fastrand(mp) % procs + 1;
+		while (gcd(stride, procs) != 1)
+			stride++;
+		for (u32 k = 0; k < procs; k++) {
+			p *victim = sched.allp[(start + k * stride) % procs];
+			if (victim == pp)
+				continue;
+			if (last && victim->timer0_when.load(relaxed) != 0) {
+				timers_run(victim, nanotime());
+				bool inherit;
+				if (g *gp = runq_get(pp, &inherit))
+					return gp;
+			}
+			/* On the last pass also runnext.  Go first sleeps
+			 * 3 us to let a running victim take it itself; here
+			 * a futex wake-up costs ten times that, so stealing
+			 * at once is the cheaper mistake. */
+			if (g *gp = runq_steal(pp, victim, last))
+				return gp;
+		}
+	}
+	return nullptr;
+}
+
+/* @pp's id is beyond procs (set_procs shrank): move its work and timers
+ * to live places and retire it.  Context: @mp holds @pp. */
+static void retirep(m *mp, p *pp)
+{
+	timers_move(pp, sched.allp[0]);
+	lock(&sched.lock);
+	runq_drain_to_global_locked(pp);
+	releasep(mp);
+	pp->status = pstatus::dead;
+	p *other = pidleget_locked();
+	unlock(&sched.lock);
+	if (other != nullptr)
+		acquirep(mp, other);
+}
+
+/* Get a P for an M that has none, sleeping as long as it takes.  Returns
+ * false when the runtime is stopping. */
+static bool m_get_p(m *mp)
+{
+	for (;;) {
+		if (sched.stopping.load(relaxed))
+			return false;
+		lock(&sched.lock);
+		p *pp = pidleget_locked();
+		unlock(&sched.lock);
+		if (pp != nullptr) {
+			acquirep(mp, pp);
+			return true;
+		}
+		if (stopm(mp, 0))
+			return true;
+	}
+}
+
+/*
+ * find_runnable - the next G for @mp to run; blocks until there is one.
+ * Returns nullptr only when the runtime is stopping (then @mp holds no P).
+ * Context: @mp's scheduler context, holding a P.
+ */
+static g *find_runnable(m *mp, bool *inherit)
+{
+top:
+	if (sched.stopping.load(relaxed)) {
+		if (mp->pp != nullptr) {
+			lock(&sched.lock);
+			pidleput_locked(releasep(mp));
+			unlock(&sched.lock);
+		}
+		return nullptr;
+	}
+	if (mp->pp == nullptr && !m_get_p(mp))
+		return nullptr;
+	p *pp = mp->pp;
+	if (pp->id >= sched.procs.load(acquire)) {
+		retirep(mp, pp);
+		goto top;
+	}
+	*inherit = false;
+	if (pp->timer0_when.load(relaxed) != 0)
+		timers_run(pp, nanotime());
+
+	/* Fairness: now and then the global queue first. */
+	if (pp->schedtick % 61 == 0 && sched.runq_size.load(relaxed) > 0) {
+		lock(&sched.lock);
+		g *gp = globrunq_get_locked(pp, 1);
+		unlock(&sched.lock);
+		if (gp != nullptr)
+			return gp;
+	}
+	if (g *gp = runq_get(pp, inherit))
+		return gp;
+	if (sched.runq_size.load(relaxed) > 0) {
+		lock(&sched.lock);
+		g *gp = globrunq_get_locked(pp, 0);
+		unlock(&sched.lock);
+		if (gp != nullptr)
+			return gp;
+	}
+
+	/* INV-SCHED-1: spin only while few Ms do. */
+	u32 procs = sched.procs.load(acquire);
+	u32 busy = procs - sched.npidle.load(relaxed);
+	if (mp->spinning || 2 * sched.nmspinning.load(relaxed) < busy) {
+		if (!mp->spinning) {
+			mp->spinning = true;
+			sched.nmspinning.fetch_add(1);
+		}
+		if (g *gp = steal_work(mp, pp))
+			return gp;
+	}
+
+	/* Nothing: give the P back. */
+	lock(&sched.lock);
+	if (sched.runq_size.load(relaxed) > 0) {
+		g *gp = globrunq_get_locked(pp, 0);
+		unlock(&sched.lock);
+		return gp;
+	}
+	pidleput_locked(releasep(mp));
+	unlock(&sched.lock);
+
+	/* INV-SCHED-2, spinner side: stop counting, fence, look again. */
+	if (mp->spinning) {
+		mp->spinning = false;
+		sched.nmspinning.fetch_sub(1);
+		if (any_work(nanotime())) {
+			lock(&sched.lock);
+			p *again = pidleget_locked();
+			unlock(&sched.lock);
+			if (again != nullptr) {
+				acquirep(mp, again);
+				mp->spinning = true;
+				sched.nmspinning.fetch_add(1);
+				goto top;
+			}
+		}
+	}
+
+	/* Sleep until handed a P or the earliest timer.  Without an idle P
+	 * to run a due timer on, sleep until handed one. */
+	if (stopm(mp, timers_earliest()))
+		goto top;
+	if (sched.stopping.load(relaxed))
+		return nullptr;
+	lock(&sched.lock);
+	p *idle = pidleget_locked();
+	unlock(&sched.lock);
+	if (idle != nullptr)
+		acquirep(mp, idle);
+	else if (!m_get_p(mp))
+		return nullptr;
+	goto top;
+}
+
+/* Hand our P to the M that @gp is locked to, then wait for a P. */
+static void startlockedm(m *mp, g *gp)
+{
+	m *lm = gp->lockedm;
+	p *pp = releasep(mp);
+	lock(&sched.lock);
+	lm->nextp = pp;
+	unlock(&sched.lock);
+	notewakeup(lm);
+}
+
+/* Our locked G stopped running: lend our P out until it is runnable and
+ * handed back to us with a P (startlockedm). */
+static bool stoplockedm(m *mp)
+{
+	if (mp->pp != nullptr)
+		handoffp(releasep(mp));
+	for (;;) {
+		mp->park.store(0, relaxed);
+		lock(&sched.lock);
+		if (mp->nextp != nullptr) {
+			p *pp = mp->nextp;
+			mp->nextp = nullptr;
+			unlock(&sched.lock);
+			acquirep(mp, pp);
+			return true;
+		}
+		if (sched.stopping.load(relaxed)) {
+			unlock(&sched.lock);
+			return false;
+		}
+		sched.nmidlelocked++;
+		checkdead_locked();
+		unlock(&sched.lock);
+		if (mp->park.load(acquire) == 0)
+			futex_wait(&mp->park, 0, -1);
+		lock(&sched.lock);
+		sched.nmidlelocked--;
+		unlock(&sched.lock);
+	}
+}
+
+void run_g(m *mp, g *gp, bool inherit);
+g *after_g(m *mp, g *gp);
+
+void schedule_loop(m *mp)
+{
+	for (;;) {
+		bool inherit = false;
+		g *gp;
+		if (mp->lockedg != nullptr) {
+			/* Only our locked G may run here. */
+			if (!stoplockedm(mp))
+				return;
+			gp = mp->lockedg;
+			inherit = true;
+		} else {
+			gp = find_runnable(mp, &inherit);
+			if (gp == nullptr)
+				return;
+			if (mp->spinning)
+				resetspinning(mp);
+			if (gp->lockedm != nullptr && gp->lockedm != mp) {
+				startlockedm(mp, gp);
+				continue;
+			}
+		}
+		while (gp != nullptr) {
+			run_g(mp, gp, inherit);
+			gp = after_g(mp, gp);
+			inherit = true;
+		}
+	}
+}
+
+void mstart(m *mp)
+{
+	set_current_m(mp);
+	fiber_init_thread(&mp->g0);
+	lock(&sched.lock);
+	p *pp = mp->nextp;
+	mp->nextp = nullptr;
+	unlock(&sched.lock);
+	acquirep(mp, pp);
+	schedule_loop(mp);
+
+	/* The runtime is stopping; run() on m0 joins this thread. */
+	lock(&sched.lock);
+	bool last = --sched.nm == 1;
+	m *m0 = sched.m0;
+	unlock(&sched.lock);
+	if (last)
+		notewakeup(m0);
+	set_current_m(nullptr);
+	pthread_exit(nullptr);
+}
+
+} // namespace gort::rt
