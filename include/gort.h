@@ -9,5 +9,6 @@
 
 #include "gort/panic.h"
 #include "gort/runtime.h"
+#include "gort/time.h"
 #include "gort/version.h"
 #include "gort/wait_group.h"

@@ -9,8 +9,10 @@
  * The rule for embedded runtimes.  A thread the runtime did not create
  * can wake goroutines at any time (go(), wait_group::done(), and later
  * channel sends and mutex unlocks), and the runtime cannot know whether
- * it will.  So the first time such a thread calls into the runtime, the
- * check turns off for the rest of that run().  Go makes the same choice
+ * it will.  So the check reports a deadlock only while the process has no
+ * threads but the runtime's own Ms (counted from /proc/self/stat, only
+ * once everything else says "dead"), and turns off for the rest of the
+ * run() once a foreign thread has called in.  Go makes the same choice
  * for c-archive and c-shared builds, where the host program's threads
  * call in.  Config{.deadlock_check = false} or GORT_DEADLOCK_CHECK=0
  * turns it off from the start.
@@ -23,10 +25,37 @@
 #include "runtime/timer.h"
 
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fcntl.h>
+#include <unistd.h>
 
 namespace gort::rt {
 
 g *all_gs_locked();
+
+/* Threads in this process (field 20 of /proc/self/stat), or -1. */
+static long process_threads()
+{
+	int fd = ::open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	char buf[1024];
+	long n = ::read(fd, buf, sizeof(buf) - 1);
+	::close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	/* The command name (field 2) may hold spaces: count from its ')'. */
+	char *q = std::strrchr(buf, ')');
+	if (q == nullptr)
+		return -1;
+	int field = 2;
+	for (; *q != '\0' && field < 20; q++)
+		if (*q == ' ')
+			field++;
+	return std::strtol(q, nullptr, 10);
+}
 
 static void print_g(print_buf &b, g *gp)
 {
@@ -50,6 +79,9 @@ void checkdead_locked()
 			return;
 	if (sched.ngoroutines.load() == 0)
 		return;
+	long threads = process_threads();
+	if (threads < 0 || threads > long(sched.nm))
+		return; /* a foreign thread may still call in */
 
 	std::fflush(nullptr); /* what the program printed comes first */
 	print_buf b;

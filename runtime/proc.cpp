@@ -49,10 +49,16 @@ bool g_cas_status(g *gp, gstatus from, gstatus to)
 						  std::memory_order_acq_rel);
 }
 
-/* Exception state: see the header comment. */
-static eh_state *eh_globals()
+/* Exception state: see the header comment.  abi::__cxa_get_globals() is
+ * declared __attribute__((const)), so the compiler may reuse one call's
+ * result for the next, across a switch that moved us to another thread.
+ * This wrapper cannot be merged: it is not inlined and its empty asm may
+ * change memory, so it is neither const nor pure. */
+static GORT_NOINLINE eh_state *eh_globals()
 {
-	return reinterpret_cast<eh_state *>(abi::__cxa_get_globals());
+	void *p = abi::__cxa_get_globals();
+	__asm__ __volatile__("" : "+r"(p)::"memory");
+	return static_cast<eh_state *>(p);
 }
 
 static void switch_to_scheduler(g *gp, m *mp)
@@ -383,13 +389,23 @@ int set_procs(int n)
 	lock(&sched.lock);
 	u32 old = sched.procs.load(relaxed);
 	if (want > old) {
+		/* A P that shrank away may still be held by an M that has not
+		 * yet noticed (it retires its P only when it next schedules):
+		 * it simply keeps it.  Only retired or new Ps are reset. */
+		bool fresh[MAX_PROCS] = {};
 		for (u32 i = old; i < want; i++) {
+			bool is_new = sched.allp[i] == nullptr;
 			p *pp = p_get(i);
-			p_reset(pp);
-			pidleput_locked(pp);
+			fresh[i] = is_new || pp->status == pstatus::dead;
+			if (fresh[i])
+				p_reset(pp);
 		}
-		/* Release: the new Ps are ready before anyone counts them. */
+		/* Release: the new Ps are ready before anyone counts them,
+		 * and counted before they join the idle list. */
 		sched.procs.store(want, release);
+		for (u32 i = old; i < want; i++)
+			if (fresh[i])
+				pidleput_locked(sched.allp[i]);
 	} else if (want < old) {
 		sched.procs.store(want, release);
 		/* Idle Ps beyond the new count retire now; running ones do
@@ -402,14 +418,11 @@ int set_procs(int n)
 			}
 			*pl = pp->link;
 			sched.npidle.fetch_sub(1);
-			runq_drain_to_global_locked(pp);
-			timers_move(pp, sched.allp[0]);
-			pp->status = pstatus::dead;
+			p_retire_locked(pp);
 		}
 	}
 	unlock(&sched.lock);
-	if (want > old)
-		wakep();
+	wakep(); /* new Ps, or Gs drained to the global queue */
 	return int(old);
 }
 
@@ -427,7 +440,8 @@ int run_main(void (*fn)(void *), void *arg, int procs_cfg, usize stack_size,
 {
 	bool expected = false;
 	if (!sched.running.compare_exchange_strong(expected, true)) {
-		*err = "gort: run() called while a runtime is running (one "
+		*err = "gort: run() called while a runtime is already running "
+		       "(one "
 		       "runtime per process at a time)";
 		return -1;
 	}
@@ -461,13 +475,11 @@ int run_main(void (*fn)(void *), void *arg, int procs_cfg, usize stack_size,
 
 	/* Single-threaded until the main G is queued: no lock needed. */
 	u32 n = initial_procs(procs_cfg);
-	for (u32 i = 0; i < n; i++) {
-		p *pp = p_get(i);
-		p_reset(pp);
-		if (i > 0)
-			pidleput_locked(pp);
-	}
+	for (u32 i = 0; i < n; i++)
+		p_reset(p_get(i));
 	sched.procs.store(n, release);
+	for (u32 i = 1; i < n; i++)
+		pidleput_locked(sched.allp[i]);
 	acquirep(m0, sched.allp[0]);
 
 	void *h = nullptr;

@@ -217,6 +217,7 @@ void wakep();
 void runqput_any(g *gp, bool next);
 p *pidleget_locked();
 void pidleput_locked(p *pp);
+void p_retire_locked(p *pp);
 void acquirep(m *mp, p *pp);
 p *releasep(m *mp);
 u32 fastrand(m *mp);

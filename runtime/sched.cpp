@@ -66,9 +66,26 @@ static void notewakeup(m *mp)
 	futex_wake(&mp->park, 1);
 }
 
-/* Idle P list.  Context: sched.lock held. */
+/* @pp's id is beyond procs (set_procs shrank): move its Gs to the global
+ * queue and its timers to P0, and mark it dead.  Callers wakep() after
+ * dropping the lock (INV-SCHED-2).  Context: sched.lock held; nobody
+ * else holds @pp. */
+void p_retire_locked(p *pp)
+{
+	runq_drain_to_global_locked(pp);
+	timers_move(pp, sched.allp[0]);
+	pp->curm = nullptr;
+	pp->status = pstatus::dead;
+}
+
+/* Idle P list.  A P beyond procs retires instead: only live Ps may be
+ * found idle.  Context: sched.lock held. */
 void pidleput_locked(p *pp)
 {
+	if (pp->id >= sched.procs.load(relaxed)) {
+		p_retire_locked(pp);
+		return;
+	}
 	pp->status = pstatus::idle;
 	pp->curm = nullptr;
 	pp->link = sched.pidle;
@@ -246,6 +263,12 @@ static bool stopm(m *mp, i64 deadline)
 {
 	mp->park.store(0, relaxed);
 	lock(&sched.lock);
+	/* begin_stop() wakes the Ms it finds asleep; one not yet asleep
+	 * must see the flag here, under the same lock. */
+	if (sched.stopping.load(relaxed)) {
+		unlock(&sched.lock);
+		return false;
+	}
 	mput_locked(mp);
 	if (deadline != 0) {
 		sched.timer_waiter = mp;
@@ -356,15 +379,16 @@ static g *steal_work(m *mp, p *pp)
  * to live places and retire it.  Context: @mp holds @pp. */
 static void retirep(m *mp, p *pp)
 {
-	timers_move(pp, sched.allp[0]);
 	lock(&sched.lock);
-	runq_drain_to_global_locked(pp);
 	releasep(mp);
-	pp->status = pstatus::dead;
+	p_retire_locked(pp);
 	p *other = pidleget_locked();
 	unlock(&sched.lock);
 	if (other != nullptr)
 		acquirep(mp, other);
+	/* INV-SCHED-2: the drained Gs were published to the global queue;
+	 * an M that gave its P up meanwhile must not sleep on them. */
+	wakep();
 }
 
 /* Get a P for an M that has none, sleeping as long as it takes.  Returns

@@ -119,7 +119,16 @@ static void heap_remove(p *pp, timer *t)
 void timers_wake_waiter(i64 when)
 {
 	i64 until = sched.timer_wait_until.load();
-	if (until == 0 || when >= until)
+	if (until == 0) {
+		/* No M sleeps until a deadline.  An M holding a P will look
+		 * at the timers before it sleeps; a thread outside the
+		 * runtime must wake one, or every M may sleep for ever. */
+		m *mp = current_m();
+		if (mp == nullptr || mp->pp == nullptr)
+			wakep();
+		return;
+	}
+	if (when >= until)
 		return;
 	lock(&sched.lock);
 	m *waiter = sched.timer_waiter;
@@ -194,14 +203,12 @@ void timers_run(p *pp, i64 now)
 		}
 		void (*fn)(timer *, void *) = t->fn;
 		void *arg = t->arg;
-		if (periodic)
-			g_running[pp->id].store(t, std::memory_order_relaxed);
+		g_running[pp->id].store(t, std::memory_order_relaxed);
 		update_timer0(pp);
 		unlock(&pp->timer_lock);
 		fn(t, arg); /* a one-shot t may be gone after this */
-		if (periodic)
-			g_running[pp->id].store(nullptr,
-						std::memory_order_release);
+		/* Only the P's slot is written: never t itself. */
+		g_running[pp->id].store(nullptr, std::memory_order_release);
 		lock(&pp->timer_lock);
 	}
 	update_timer0(pp);

@@ -38,8 +38,8 @@ struct timer {
 void timer_start(timer *t, i64 when);
 
 /* Remove @t if pending; returns whether it was.  Does not wait for a fn
- * already running: call timer_wait_idle() before freeing a periodic
- * timer or one whose fn uses it. */
+ * already running: call timer_wait_idle() before freeing a timer whose
+ * fn might still be running. */
 bool timer_stop(timer *t);
 
 /* Wait until no M is running @t's fn.  Context: not from @t's fn. */
