@@ -80,6 +80,10 @@ void fiber_create_on(fiber *f, stack *stk, uptr top, void (*fn)(void *),
 
 void fiber_destroy(fiber *f)
 {
+	/* A fiber abandoned mid-frame leaves its frames' redzones
+	 * poisoned; one that finished has unwound them all. */
+	if (f->stk != nullptr && !f->done)
+		asan_unpoison(f->stk->lo, f->stk->hi - f->stk->lo);
 	if (f->stk != nullptr)
 		stack_free(f->stk);
 	f->stk = nullptr;

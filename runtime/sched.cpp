@@ -467,6 +467,15 @@ top:
 			return gp;
 	}
 
+	/* Nothing to run: trim released stacks while nothing turns up
+	 * (stack.h explains why here and not when they are released). */
+	if (stack_pool_unchecked() > 0) {
+		while (stack_pool_trim_some())
+			if (!runq_empty(pp) || sched.runq_size.load(relaxed) > 0)
+				break;
+		goto top;
+	}
+
 	/* Nothing: give the P back. */
 	lock(&sched.lock);
 	if (sched.runq_size.load(relaxed) > 0) {

@@ -14,7 +14,6 @@
 #include "runtime/lock.h"
 #include "runtime/mem_probe.h"
 #include "runtime/panic.h"
-#include "runtime/sanitizer.h"
 
 #include <atomic>
 #include <cerrno>
@@ -350,12 +349,21 @@ static void trim_sorted(stack **v, u32 n, bool cold)
 	unsigned char vec[WINDOW_PAGES];
 	uptr win_lo = 0, win_hi = 0;
 
+	if (cold) {
+		/* One madvise per run of neighbours in an arena: the guard
+		 * regions between them keep their protection. */
+		for (u32 i = 0; i < n;) {
+			u32 j = i;
+			while (j + 1 < n && v[j + 1]->arena == v[i]->arena &&
+			       v[j + 1]->index == v[j]->index + 1)
+				j++;
+			dontneed(v[i]->lo, v[j]->hi);
+			i = j + 1;
+		}
+		return;
+	}
 	for (u32 i = 0; i < n; i++) {
 		stack *s = v[i];
-		if (cold) {
-			dontneed(s->lo, s->hi);
-			continue;
-		}
 		uptr t_lo = s->lo;
 		uptr t_hi = s->hi - STACK_KEEP_BYTES;
 		if (t_hi <= t_lo)
@@ -390,13 +398,21 @@ static void trim_sorted(stack **v, u32 n, bool cold)
 	}
 }
 
-static void trim_list(stack_class *c, stack *list, bool cold)
+static std::atomic<u64> g_unchecked_total{0};
+
+/* Take up to STACK_TRIM_BATCH stacks off @c's unchecked list, trim them
+ * (no lock held meanwhile) and put them on the free list.  Returns false
+ * if there were none. */
+static bool trim_chunk(stack_class *c)
 {
 	stack *v[STACK_TRIM_BATCH];
 	u32 n = 0;
-	while (list != nullptr) {
-		stack *s = list;
-		list = s->next;
+	lock(&c->lock);
+	bool cold = c->nfree > STACK_WARM_MAX;
+	while (n < STACK_TRIM_BATCH && c->unchecked != nullptr) {
+		stack *s = c->unchecked;
+		c->unchecked = s->next;
+		c->nunchecked--;
 		/* Insertion sort by address: n is at most 64. */
 		u32 j = n++;
 		while (j > 0 && v[j - 1]->lo > s->lo) {
@@ -405,6 +421,10 @@ static void trim_list(stack_class *c, stack *list, bool cold)
 		}
 		v[j] = s;
 	}
+	unlock(&c->lock);
+	if (n == 0)
+		return false;
+	g_unchecked_total.fetch_sub(n, std::memory_order_relaxed);
 	trim_sorted(v, n, cold);
 
 	lock(&c->lock);
@@ -415,45 +435,45 @@ static void trim_list(stack_class *c, stack *list, bool cold)
 	}
 	c->nfree += n;
 	unlock(&c->lock);
+	return true;
 }
 
 void stack_free(stack *s)
 {
 	stack_class *c = &g_classes[s->arena->cls];
-	asan_unpoison(s->lo, s->hi - s->lo);
-	stack *batch = nullptr;
-	bool cold = false;
 
 	lock(&c->lock);
 	s->state = STACK_FREE_UNCHECKED;
 	s->owner_id = 0;
 	s->next = c->unchecked;
 	c->unchecked = s;
-	if (++c->nunchecked >= STACK_TRIM_BATCH) {
-		batch = c->unchecked;
-		c->unchecked = nullptr;
-		c->nunchecked = 0;
-		cold = c->nfree > STACK_WARM_MAX;
-	}
+	bool over = ++c->nunchecked > STACK_TRIM_BACKLOG;
 	unlock(&c->lock);
+	g_unchecked_total.fetch_add(1, std::memory_order_relaxed);
 
-	if (batch != nullptr)
-		trim_list(c, batch, cold);
+	/* Normally idle Ms trim (stack_pool_trim_some); a backlog this long
+	 * means nobody idles, so the releaser pays for a chunk. */
+	if (over)
+		trim_chunk(c);
+}
+
+u64 stack_pool_unchecked()
+{
+	return g_unchecked_total.load(std::memory_order_relaxed);
+}
+
+bool stack_pool_trim_some()
+{
+	for (u32 cls = 0; cls < STACK_NCLASS; cls++)
+		if (g_classes[cls].unchecked != nullptr && trim_chunk(&g_classes[cls]))
+			return true;
+	return false;
 }
 
 void stack_pool_trim()
 {
-	for (u32 cls = 0; cls < STACK_NCLASS; cls++) {
-		stack_class *c = &g_classes[cls];
-		lock(&c->lock);
-		stack *batch = c->unchecked;
-		bool cold = c->nfree > STACK_WARM_MAX;
-		c->unchecked = nullptr;
-		c->nunchecked = 0;
-		unlock(&c->lock);
-		if (batch != nullptr)
-			trim_list(c, batch, cold);
-	}
+	while (stack_pool_trim_some())
+		;
 }
 
 stack *stack_find_guard(uptr addr)

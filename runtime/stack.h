@@ -23,11 +23,22 @@
  * forces the fallback.  A stack is never handed out unguarded.
  *
  * Pool.  Released stacks go back to a per-size-class LIFO (warmest
- * first).  Every STACK_TRIM_BATCH releases, the pool checks the batch with
- * mincore() (one call per run of stacks in an arena) and gives back with
- * MADV_DONTNEED every page touched below the top STACK_KEEP_BYTES; while
- * more than STACK_WARM_MAX stacks are free in a class, released stacks are
- * given back whole.  Address space is never unmapped: memory is.
+ * first), first on an "unchecked" list.  Checking costs system calls
+ * (about 3 ns per page of address range in mincore), far more than the
+ * rest of a goroutine's life, so it happens off the hot path: an M about
+ * to go idle trims chunks of STACK_TRIM_BATCH stacks while it has nothing
+ * else to do, and only a backlog of STACK_TRIM_BACKLOG unchecked stacks
+ * in a class (a burst that ended with no idle time since) makes a
+ * releasing thread trim a chunk itself.  Trimming sorts the chunk by
+ * address, asks mincore() about a run of neighbours at once, and gives
+ * back with MADV_DONTNEED every page touched below the top
+ * STACK_KEEP_BYTES, so a
+ * free stack keeps at most its top 16 KiB resident (one or two pages for
+ * most goroutines) and a burst of goroutines that ends can be repeated
+ * without a page fault per goroutine.  While more than STACK_WARM_MAX
+ * (131,072) stacks are free in a class, released stacks are given back
+ * whole, one madvise per run of neighbours.  Address space is never
+ * unmapped: memory is.
  *
  * Locks: each size class has one rt_lock guarding its lists and counters.
  * The arena list is append-only and read without a lock (by the SIGSEGV
@@ -50,7 +61,8 @@ constexpr usize STACK_KEEP_BYTES = 16 * 1024;
 constexpr u32 STACK_ARENA_MAX = 64;
 constexpr usize STACK_ARENA_TARGET_BYTES = 32u << 20;
 constexpr u32 STACK_TRIM_BATCH = 64;
-constexpr u32 STACK_WARM_MAX = 1024;
+constexpr u32 STACK_TRIM_BACKLOG = 1u << 17;
+constexpr u32 STACK_WARM_MAX = 1u << 17;
 
 struct stack_arena;
 
@@ -107,7 +119,11 @@ struct stack_pool_stats {
 };
 stack_pool_stats stack_pool_stats_get();
 
-/* Run the trim pass on every stack released since the last one. */
+/* Check and trim every stack released since the last trim. */
 void stack_pool_trim();
+/* Trim one chunk; false if there was nothing to trim.  For idle Ms. */
+bool stack_pool_trim_some();
+/* How many released stacks wait to be checked (racy; a hint). */
+u64 stack_pool_unchecked();
 
 } // namespace gort::rt

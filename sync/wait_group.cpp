@@ -1,18 +1,22 @@
 /*
- * sync/wait_group.cpp - gort::wait_group on the runtime's lock and waiter
- * queue.
+ * sync/wait_group.cpp - gort::wait_group, shaped like Go's: the counter
+ * and the number of waiters share one atomic word, so add() and done()
+ * are a single atomic add unless they release waiters; waiting goes
+ * through a small semaphore.
  *
- * INV-WG-1: waiters is non-empty only while counter > 0.  add() that
- *   brings the counter to zero takes every waiter off the queue under the
- *   lock and wakes them after dropping it.
- * Happens-before: done() writes the counter under the lock; the waiter
- * sees zero under the same lock or is woken after it, so everything
- * before done() is visible after wait() returns.
+ * state word: bits 63..32 the counter, bits 31..0 the waiters.
+ * INV-WG-1: waiters are counted (CAS on state) before they block on the
+ *   semaphore, and the add() that brings the counter to zero with W
+ *   waiters counted resets the word to 0 and releases W tokens.  A token
+ *   released before its waiter blocks is kept, so no wake-up is lost.
+ * Happens-before: add() is a release RMW, wait() reads the word with
+ *   acquire; the semaphore's lock orders the token hand-over.
  */
 #include <gort/wait_group.h>
 
 #include "runtime/waitq.h"
 
+#include <atomic>
 #include <new>
 
 namespace gort {
@@ -20,9 +24,10 @@ namespace gort {
 namespace {
 
 struct wg_state {
-	rt::rt_lock lock;
-	long counter = 0;  /* lock */
-	rt::waitq waiters; /* lock */
+	std::atomic<std::uint64_t> word{0};
+	rt::rt_lock lock;	/* guards tokens and waiters */
+	std::uint32_t tokens = 0;
+	rt::waitq waiters;
 };
 
 static_assert(sizeof(wg_state) <= 40, "wait_group::state_ is too small");
@@ -33,43 +38,26 @@ wg_state *st(unsigned char *p)
 	return std::launder(reinterpret_cast<wg_state *>(p));
 }
 
-} // namespace
-
-wait_group::wait_group()
+void sema_release(wg_state *s, std::uint32_t n)
 {
-	new (state_) wg_state();
-}
-
-wait_group::~wait_group()
-{
-	st(state_)->~wg_state();
-}
-
-void wait_group::add(int delta)
-{
-	wg_state *s = st(state_);
-	rt::lock(&s->lock);
-	s->counter += delta;
-	if (s->counter < 0) {
-		s->counter -= delta; /* leave it usable for whoever catches */
-		rt::unlock(&s->lock);
-		throw panic_error("sync: negative WaitGroup counter");
-	}
 	rt::waitq woken;
-	if (s->counter == 0) {
-		woken = s->waiters;
-		s->waiters = rt::waitq{};
+	rt::lock(&s->lock);
+	for (; n > 0; n--) {
+		if (rt::waiter *w = s->waiters.pop())
+			woken.push(w);
+		else
+			s->tokens++;
 	}
 	rt::unlock(&s->lock);
 	while (rt::waiter *w = woken.pop())
 		rt::waiter_wake(w);
 }
 
-void wait_group::wait()
+void sema_acquire(wg_state *s)
 {
-	wg_state *s = st(state_);
 	rt::lock(&s->lock);
-	if (s->counter == 0) {
+	if (s->tokens > 0) {
+		s->tokens--;
 		rt::unlock(&s->lock);
 		return;
 	}
@@ -77,6 +65,47 @@ void wait_group::wait()
 	rt::waiter_init(&w);
 	s->waiters.push(&w);
 	rt::waiter_block(&w, &s->lock, "sync.WaitGroup.Wait");
+}
+
+} // namespace
+
+wait_group::wait_group() { new (state_) wg_state(); }
+
+wait_group::~wait_group() { st(state_)->~wg_state(); }
+
+void wait_group::add(int delta)
+{
+	wg_state *s = st(state_);
+	std::uint64_t d = std::uint64_t(std::int64_t(delta)) << 32;
+	std::uint64_t v = s->word.fetch_add(d, std::memory_order_acq_rel) + d;
+	auto counter = std::int32_t(v >> 32);
+	auto waiters = std::uint32_t(v);
+	if (counter < 0) {
+		s->word.fetch_sub(d, std::memory_order_relaxed); /* undo */
+		throw panic_error("sync: negative WaitGroup counter");
+	}
+	if (counter > 0 || waiters == 0)
+		return;
+	/* Zero with waiters: nobody may add or wait until they are out
+	 * (Go panics on such misuse; here the reset wins). */
+	s->word.store(0, std::memory_order_relaxed);
+	sema_release(s, waiters);
+}
+
+void wait_group::wait()
+{
+	wg_state *s = st(state_);
+	std::uint64_t v = s->word.load(std::memory_order_acquire);
+	for (;;) {
+		if ((v >> 32) == 0)
+			return;
+		if (s->word.compare_exchange_weak(v, v + 1,
+						  std::memory_order_acq_rel,
+						  std::memory_order_acquire)) {
+			sema_acquire(s);
+			return;
+		}
+	}
 }
 
 } // namespace gort

@@ -79,7 +79,8 @@ inline std::array<std::uint8_t, 20> sha1(std::string_view msg)
 	std::size_t n = msg.size();
 
 	/* Every whole block straight from the message. */
-	std::size_t whole = n - n % 64;
+	std::size_t rest = n % 64; /* < 64, visibly so to the compiler */
+	std::size_t whole = n - rest;
 	for (std::size_t i = 0; i < whole; i += 64)
 		sha1_detail::block(h, p + i);
 
@@ -90,7 +91,6 @@ inline std::array<std::uint8_t, 20> sha1(std::string_view msg)
 	 * more.
 	 */
 	unsigned char tail[128] = {};
-	std::size_t rest = n - whole;
 	for (std::size_t i = 0; i < rest; i++)
 		tail[i] = p[whole + i];
 	tail[rest] = 0x80;

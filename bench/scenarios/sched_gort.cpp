@@ -1,0 +1,177 @@
+/*
+ * bench/scenarios/sched_gort.cpp - see sched_gort.h.
+ */
+#include "sched_gort.h"
+
+#include "scenarios.h"
+
+#include <gort.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <linux/futex.h>
+#include <pthread.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <vector>
+
+namespace gort_bench {
+
+std::uint64_t yield_gort(std::uint64_t rounds)
+{
+	std::uint64_t ns = 0;
+	gort::run(
+	    [&] {
+		    gort::wait_group wg;
+		    wg.add(2);
+		    auto body = [&] {
+			    for (std::uint64_t i = 0; i < rounds; i++)
+				    gort::yield();
+			    wg.done();
+		    };
+		    std::uint64_t t0 = now_ns();
+		    gort::go(body);
+		    gort::go(body);
+		    wg.wait();
+		    ns = now_ns() - t0;
+	    },
+	    gort::config{.procs = 1});
+	return ns;
+}
+
+std::uint64_t spawn_join_gort(std::uint64_t n, int procs)
+{
+	std::uint64_t ns = 0;
+	gort::run(
+	    [&] {
+		    gort::wait_group wg;
+		    std::uint64_t t0 = now_ns();
+		    wg.add(int(n));
+		    for (std::uint64_t i = 0; i < n; i++)
+			    gort::go([&] { wg.done(); });
+		    wg.wait();
+		    ns = now_ns() - t0;
+	    },
+	    gort::config{.procs = procs});
+	return ns;
+}
+
+std::uint64_t wake_gort(std::uint64_t rounds, int procs)
+{
+	std::uint64_t ns = 0;
+	gort::run(
+	    [&] {
+		    gort::wait_group a, b, done;
+		    a.add(1);
+		    b.add(1);
+		    done.add(2);
+		    std::uint64_t t0 = now_ns();
+		    gort::go([&] {
+			    for (std::uint64_t i = 0; i < rounds; i++) {
+				    b.done(); /* wake the other */
+				    a.wait(); /* park until woken */
+				    a.add(1);
+			    }
+			    done.done();
+		    });
+		    gort::go([&] {
+			    for (std::uint64_t i = 0; i < rounds; i++) {
+				    b.wait();
+				    b.add(1);
+				    a.done();
+			    }
+			    done.done();
+		    });
+		    done.wait();
+		    ns = now_ns() - t0;
+	    },
+	    gort::config{.procs = procs});
+	return ns;
+}
+
+lateness_gort sleep_lateness_gort(int sleeps)
+{
+	std::vector<double> late;
+	gort::run([&] {
+		for (int i = 0; i < sleeps; i++) {
+			std::uint64_t t0 = now_ns();
+			gort::sleep(std::chrono::milliseconds(1));
+			late.push_back(double(now_ns() - t0) / 1000.0 - 1000.0);
+		}
+	});
+	std::sort(late.begin(), late.end());
+	return {late[late.size() / 2], late.back()};
+}
+
+static long rss_bytes()
+{
+	long total = 0, rss = 0;
+	FILE *f = std::fopen("/proc/self/statm", "r");
+	if (f == nullptr)
+		return 0;
+	if (std::fscanf(f, "%ld %ld", &total, &rss) != 2)
+		rss = 0;
+	std::fclose(f);
+	return rss * sysconf(_SC_PAGESIZE);
+}
+
+double idle_goroutine_bytes(int n)
+{
+	double per = 0;
+	gort::run([&] {
+		gort::wait_group release, started;
+		release.add(1);
+		started.add(n);
+		long before = rss_bytes();
+		for (int i = 0; i < n; i++)
+			gort::go([&] {
+				started.done();
+				release.wait(); /* idle until told */
+			});
+		started.wait();
+		per = double(rss_bytes() - before) / n;
+		release.done();
+	});
+	return per;
+}
+
+namespace {
+
+std::atomic<std::uint32_t> g_release{0};
+
+void *idle_thread(void *)
+{
+	while (g_release.load() == 0)
+		syscall(SYS_futex,
+			reinterpret_cast<std::uint32_t *>(&g_release),
+			FUTEX_WAIT_PRIVATE, 0, nullptr, nullptr, 0);
+	return nullptr;
+}
+
+} // namespace
+
+double idle_pthread_bytes(int n, int *created)
+{
+	g_release.store(0);
+	std::vector<pthread_t> ts;
+	ts.reserve(n);
+	long before = rss_bytes();
+	for (int i = 0; i < n; i++) {
+		pthread_t t;
+		if (pthread_create(&t, nullptr, idle_thread, nullptr) != 0)
+			break;
+		ts.push_back(t);
+	}
+	long after = rss_bytes();
+	*created = int(ts.size());
+	g_release.store(1);
+	syscall(SYS_futex, reinterpret_cast<std::uint32_t *>(&g_release),
+		FUTEX_WAKE_PRIVATE, 1 << 30, nullptr, nullptr, 0);
+	for (pthread_t t : ts)
+		pthread_join(t, nullptr);
+	return ts.empty() ? 0 : double(after - before) / double(ts.size());
+}
+
+} // namespace gort_bench

@@ -1,0 +1,40 @@
+/*
+ * bench/scenarios/sched_gort.h - gort's side of the scheduler
+ * benchmarks; the peers are in sched_peers.h and bench/go/.  Each
+ * function starts its own gort::run() and returns the elapsed nanoseconds
+ * of the timed part only.
+ */
+#pragma once
+
+#include <cstdint>
+
+namespace gort_bench {
+
+/* Two goroutines on one P, each calling gort::yield() @rounds times
+ * (2 * @rounds switches).  Peer: Go's runtime.Gosched ping-pong. */
+std::uint64_t yield_gort(std::uint64_t rounds);
+
+/* Spawn @n goroutines that each call wait_group::done(), and wait for all
+ * of them, at @procs processors.  Peer: Go's go + WaitGroup. */
+std::uint64_t spawn_join_gort(std::uint64_t n, int procs);
+
+/* Two goroutines hand a turn back and forth through wait_groups, @rounds
+ * round trips (2 * @rounds wake-ups of a parked goroutine), at @procs.
+ * Peer: Go's unbuffered-channel ping-pong. */
+std::uint64_t wake_gort(std::uint64_t rounds, int procs);
+
+/* How late gort::sleep(1ms) returns on an idle runtime, @sleeps times. */
+struct lateness_gort {
+	double median_us, max_us;
+};
+lateness_gort sleep_lateness_gort(int sleeps);
+
+/* Resident bytes per idle goroutine with @n of them blocked at once. */
+double idle_goroutine_bytes(int n);
+
+/* Resident bytes per idle pthread (default attributes) with @n blocked
+ * at once; sets *created to how many could be created (the rest failed:
+ * the limit is reported, not hidden). */
+double idle_pthread_bytes(int n, int *created);
+
+} // namespace gort_bench

@@ -1,0 +1,82 @@
+/*
+ * bench/sched_gort.cpp - gort's scheduler benchmarks, each read beside
+ * its peer in the same binary (bench/sched_peers.cpp: Boost.Fiber,
+ * pthreads) or the same script (bench/run.sh adds the Go programs).  The
+ * figure to read is ns_per_op: per one-way yield, per goroutine spawned,
+ * run and joined, per wake-up of a parked goroutine.
+ */
+#include "scenarios/sched_gort.h"
+#include "scenarios/sched_peers.h"
+
+#include <benchmark/benchmark.h>
+
+using namespace gort_bench;
+
+namespace {
+
+constexpr std::uint64_t YIELD_BATCH = 1 << 16;
+constexpr std::uint64_t SPAWN_BATCH = 100000; /* as bench/go/spawn.go */
+constexpr std::uint64_t WAKE_BATCH = 1 << 14;
+
+template <typename F>
+void run_ops(benchmark::State &state, F scenario, std::uint64_t ops)
+{
+	for (auto _ : state)
+		state.SetIterationTime(double(scenario()) * 1e-9);
+	state.counters["ns_per_op"] = benchmark::Counter(
+	    double(state.iterations() * ops),
+	    benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+}
+
+void BM_yield_gort(benchmark::State &state)
+{
+	run_ops(
+	    state, [] { return yield_gort(YIELD_BATCH); }, 2 * YIELD_BATCH);
+}
+
+void BM_spawn_join_gort(benchmark::State &state)
+{
+	int procs = int(state.range(0));
+	run_ops(
+	    state, [procs] { return spawn_join_gort(SPAWN_BATCH, procs); },
+	    SPAWN_BATCH);
+}
+
+void BM_wake_gort(benchmark::State &state)
+{
+	int procs = int(state.range(0));
+	run_ops(
+	    state, [procs] { return wake_gort(WAKE_BATCH, procs); },
+	    2 * WAKE_BATCH);
+}
+
+/* Lateness is a distribution, not a rate: report median and max (us). */
+void BM_sleep_late_gort(benchmark::State &state)
+{
+	for (auto _ : state) {
+		lateness_gort l = sleep_lateness_gort(200);
+		state.counters["late_median_us"] = l.median_us;
+		state.counters["late_max_us"] = l.max_us;
+	}
+}
+
+void BM_sleep_late_nanosleep(benchmark::State &state)
+{
+	for (auto _ : state) {
+		lateness l = sleep_lateness_nanosleep(200);
+		state.counters["late_median_us"] = l.median_us;
+		state.counters["late_max_us"] = l.max_us;
+	}
+}
+
+} // namespace
+
+BENCHMARK(BM_yield_gort)->UseManualTime();
+BENCHMARK(BM_spawn_join_gort)
+    ->ArgName("procs")
+    ->Arg(1)
+    ->Arg(2)
+    ->UseManualTime();
+BENCHMARK(BM_wake_gort)->ArgName("procs")->Arg(1)->Arg(2)->UseManualTime();
+BENCHMARK(BM_sleep_late_gort)->Iterations(1);
+BENCHMARK(BM_sleep_late_nanosleep)->Iterations(1);
