@@ -61,14 +61,18 @@ static GORT_NOINLINE eh_state *eh_globals()
 	return static_cast<eh_state *>(p);
 }
 
+/* The address of the thread's exception state never changes, so each M
+ * looks it up once (libstdc++ reaches it through __tls_get_addr, a call
+ * that would otherwise be a sixth of a yield). */
+void m_init_eh_slot(m *mp) { mp->eh_slot = eh_globals(); }
+
 static void switch_to_scheduler(g *gp, m *mp)
 {
-	eh_state *eh = eh_globals();
-	gp->eh = *eh;
-	*eh = eh_state{};
+	gp->eh = *mp->eh_slot;
+	*mp->eh_slot = eh_state{};
 	fiber_switch(&gp->f, &mp->g0);
-	/* Possibly another thread now: fetch its state afresh. */
-	*eh_globals() = gp->eh;
+	/* Possibly another thread now: its M's slot, not mp's. */
+	*current_m()->eh_slot = gp->eh;
 }
 
 void gosched()
@@ -279,8 +283,9 @@ static void gdestroy(m *mp, g *gp)
 
 void run_g(m *mp, g *gp, bool inherit)
 {
-	if (!g_cas_status(gp, gstatus::runnable, gstatus::running))
-		fatal("sched: running a goroutine that is not runnable");
+	/* Whoever took gp off a run queue owns it (INV-RUNQ-3): a plain
+	 * store is enough.  Release pairs with a later ready()'s CAS. */
+	gp->status.store(gstatus::running, release);
 	mp->curg = gp;
 	gp->curm = mp;
 	gp->f.exit_to = &mp->g0;
@@ -472,6 +477,7 @@ int run_main(void (*fn)(void *), void *arg, int procs_cfg, usize stack_size,
 	sched.m0 = m0;
 	set_current_m(m0);
 	fiber_init_thread(&m0->g0);
+	m_init_eh_slot(m0);
 
 	/* Single-threaded until the main G is queued: no lock needed. */
 	u32 n = initial_procs(procs_cfg);

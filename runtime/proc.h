@@ -101,6 +101,7 @@ struct m {
 	g *lockedg = nullptr;	  /* lock_os_thread(); this M's */
 	u64 id = 0;
 	u32 rand = 0; /* fastrand state */
+	eh_state *eh_slot = nullptr; /* this thread's C++ exception state */
 	pthread_t thread{};
 	/* Request from the G that switched to the scheduler context. */
 	g0_action action = g0_action::none;

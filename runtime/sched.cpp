@@ -594,10 +594,13 @@ void schedule_loop(m *mp)
 	}
 }
 
+void m_init_eh_slot(m *mp);
+
 void mstart(m *mp)
 {
 	set_current_m(mp);
 	fiber_init_thread(&mp->g0);
+	m_init_eh_slot(mp);
 	lock(&sched.lock);
 	p *pp = mp->nextp;
 	mp->nextp = nullptr;
