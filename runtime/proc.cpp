@@ -64,7 +64,10 @@ static GORT_NOINLINE eh_state *eh_globals()
 /* The address of the thread's exception state never changes, so each M
  * looks it up once (libstdc++ reaches it through __tls_get_addr, a call
  * that would otherwise be a sixth of a yield). */
-void m_init_eh_slot(m *mp) { mp->eh_slot = eh_globals(); }
+void m_init_eh_slot(m *mp)
+{
+	mp->eh_slot = eh_globals();
+}
 
 static void switch_to_scheduler(g *gp, m *mp)
 {

@@ -100,7 +100,7 @@ struct m {
 	bool exiting = false;	  /* told to leave (run() is ending) */
 	g *lockedg = nullptr;	  /* lock_os_thread(); this M's */
 	u64 id = 0;
-	u32 rand = 0; /* fastrand state */
+	u32 rand = 0;		     /* fastrand state */
 	eh_state *eh_slot = nullptr; /* this thread's C++ exception state */
 	pthread_t thread{};
 	/* Request from the G that switched to the scheduler context. */

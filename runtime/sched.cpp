@@ -24,6 +24,7 @@
  */
 #include "runtime/proc.h"
 
+#include "arch/arch.h"
 #include "runtime/futex_linux.h"
 #include "runtime/panic.h"
 #include "runtime/runq.h"
@@ -42,6 +43,8 @@ static constexpr auto acquire = std::memory_order_acquire;
 static constexpr auto release = std::memory_order_release;
 
 static constexpr usize M_STACK_BYTES = 512 * 1024;
+static constexpr i64 SPIN_BEFORE_PARK_NS = 20000;
+static constexpr int RUNNEXT_GRACE_SPINS = 256; /* ~3 us of arch_relax */
 
 u32 fastrand(m *mp)
 {
@@ -364,12 +367,18 @@ static g *steal_work(m *mp, p *pp)
 				if (g *gp = runq_get(pp, &inherit))
 					return gp;
 			}
-			/* On the last pass also runnext.  Go first sleeps
-			 * 3 us to let a running victim take it itself; here
-			 * a futex wake-up costs ten times that, so stealing
-			 * at once is the cheaper mistake. */
-			if (g *gp = runq_steal(pp, victim, last))
+			if (g *gp = runq_steal(pp, victim, false))
 				return gp;
+			/* On the last pass also runnext, but give a running
+			 * victim ~3 us to take it itself first (Go sleeps
+			 * 3 us): a G readied by its P's running G is usually
+			 * about to run there, on a warm cache. */
+			if (last && victim->runnext.load(relaxed) != nullptr) {
+				for (int i = 0; i < RUNNEXT_GRACE_SPINS; i++)
+					arch_relax();
+				if (g *gp = runq_steal(pp, victim, true))
+					return gp;
+			}
 		}
 	}
 	return nullptr;
@@ -465,14 +474,28 @@ top:
 		}
 		if (g *gp = steal_work(mp, pp))
 			return gp;
+		/* Spin a little before giving the P up.  Waking a sleeping
+		 * M costs tens of microseconds (a futex wake-up on another
+		 * CPU); while this M spins, nmspinning stays non-zero and
+		 * new work wakes nobody, so a burst of hand-offs pays that
+		 * price once, not once per hand-off. */
+		i64 now = nanotime();
+		i64 until = now + SPIN_BEFORE_PARK_NS;
+		do {
+			for (int k = 0; k < 32; k++)
+				arch_relax();
+			now = nanotime();
+			if (any_work(now))
+				goto top; /* a G to steal or a timer due */
+		} while (now < until);
 	}
 
 	/* Nothing to run: trim released stacks while nothing turns up
 	 * (stack.h explains why here and not when they are released). */
-	if (stack_pool_unchecked() > 0) {
-		while (stack_pool_trim_some())
-			if (!runq_empty(pp) || sched.runq_size.load(relaxed) > 0)
-				break;
+	if (stack_pool_unchecked() > 0 && stack_pool_trim_some()) {
+		while (runq_empty(pp) && sched.runq_size.load(relaxed) == 0 &&
+		       stack_pool_trim_some())
+			;
 		goto top;
 	}
 

@@ -70,6 +70,8 @@ static std::atomic<usize> g_default_size{0};
 static std::atomic<u64> g_stat_arenas{0};
 static std::atomic<u64> g_stat_stacks{0};
 static std::atomic<u64> g_stat_trimmed{0};
+/* Stacks on unchecked lists, all classes; changed under a class lock. */
+static std::atomic<u64> g_unchecked_total{0};
 
 static usize page_size()
 {
@@ -302,6 +304,7 @@ stack_alloc_result stack_alloc(usize size)
 	if (s != nullptr) {
 		c->unchecked = s->next;
 		c->nunchecked--;
+		g_unchecked_total.fetch_sub(1, std::memory_order_relaxed);
 	} else if ((s = c->free) != nullptr) {
 		c->free = s->next;
 		c->nfree--;
@@ -398,8 +401,6 @@ static void trim_sorted(stack **v, u32 n, bool cold)
 	}
 }
 
-static std::atomic<u64> g_unchecked_total{0};
-
 /* Take up to STACK_TRIM_BATCH stacks off @c's unchecked list, trim them
  * (no lock held meanwhile) and put them on the free list.  Returns false
  * if there were none. */
@@ -421,10 +422,10 @@ static bool trim_chunk(stack_class *c)
 		}
 		v[j] = s;
 	}
+	g_unchecked_total.fetch_sub(n, std::memory_order_relaxed);
 	unlock(&c->lock);
 	if (n == 0)
 		return false;
-	g_unchecked_total.fetch_sub(n, std::memory_order_relaxed);
 	trim_sorted(v, n, cold);
 
 	lock(&c->lock);
@@ -448,8 +449,8 @@ void stack_free(stack *s)
 	s->next = c->unchecked;
 	c->unchecked = s;
 	bool over = ++c->nunchecked > STACK_TRIM_BACKLOG;
-	unlock(&c->lock);
 	g_unchecked_total.fetch_add(1, std::memory_order_relaxed);
+	unlock(&c->lock);
 
 	/* Normally idle Ms trim (stack_pool_trim_some); a backlog this long
 	 * means nobody idles, so the releaser pays for a chunk. */
@@ -465,7 +466,8 @@ u64 stack_pool_unchecked()
 bool stack_pool_trim_some()
 {
 	for (u32 cls = 0; cls < STACK_NCLASS; cls++)
-		if (g_classes[cls].unchecked != nullptr && trim_chunk(&g_classes[cls]))
+		if (g_classes[cls].unchecked != nullptr &&
+		    trim_chunk(&g_classes[cls]))
 			return true;
 	return false;
 }

@@ -338,12 +338,31 @@ TEST(sched, work_spreads_to_other_ps)
 	EXPECT_GE(threads.size(), 2u);
 }
 
+namespace {
+
+/* A burst of goroutines that come and go, leaving released stacks and
+ * idle Ms behind: the state an idle runtime must not spin on. */
+void burst(int n)
+{
+	gort::wait_group wg;
+	wg.add(n);
+	for (int i = 0; i < n; i++)
+		gort::go([&] { wg.done(); });
+	wg.wait();
+}
+
+} // namespace
+
 TEST(sched, idle_runtime_burns_no_cpu)
 {
 	struct rusage before, after;
+	gort::run([] { burst(5000); }, gort::config{.procs = 4});
 	gort::run(
 	    [&] {
-		    /* Let start-up settle, then sleep idle for a second. */
+		    /* After bursts in this run and the last, sleep idle
+			 * for a second. */
+		    burst(5000);
+		    burst(5000);
 		    gort::sleep(50ms);
 		    getrusage(RUSAGE_SELF, &before);
 		    gort::sleep(1s);
