@@ -23,8 +23,8 @@ void run_switch(benchmark::State &state, F scenario, std::uint64_t batch)
 		state.SetIterationTime(double(ns) * 1e-9);
 	}
 	state.counters["ns_per_switch"] = benchmark::Counter(
-	    double(state.iterations() * batch * 2),
-	    benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+		double(state.iterations() * batch * 2),
+		benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
 
 void BM_switch_gort(benchmark::State &state)
@@ -44,9 +44,9 @@ void BM_switch_boost_fcontext(benchmark::State &state)
 void BM_switch_pthread_futex_pinned(benchmark::State &state)
 {
 	run_switch(
-	    state,
-	    [](std::uint64_t n) { return switch_pthread_futex(n, true); },
-	    BATCH / 64);
+		state,
+		[](std::uint64_t n) { return switch_pthread_futex(n, true); },
+		BATCH / 64);
 }
 
 } // namespace

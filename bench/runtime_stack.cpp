@@ -22,8 +22,8 @@ void run_cycle(benchmark::State &state, F scenario)
 		state.SetIterationTime(double(ns) * 1e-9);
 	}
 	state.counters["ns_per_cycle"] = benchmark::Counter(
-	    double(state.iterations() * BATCH),
-	    benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+		double(state.iterations() * BATCH),
+		benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
 
 void BM_stack_pool(benchmark::State &state)

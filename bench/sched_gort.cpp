@@ -24,30 +24,30 @@ void run_ops(benchmark::State &state, F scenario, std::uint64_t ops)
 	for (auto _ : state)
 		state.SetIterationTime(double(scenario()) * 1e-9);
 	state.counters["ns_per_op"] = benchmark::Counter(
-	    double(state.iterations() * ops),
-	    benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+		double(state.iterations() * ops),
+		benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
 
 void BM_yield_gort(benchmark::State &state)
 {
 	run_ops(
-	    state, [] { return yield_gort(YIELD_BATCH); }, 2 * YIELD_BATCH);
+		state, [] { return yield_gort(YIELD_BATCH); }, 2 * YIELD_BATCH);
 }
 
 void BM_spawn_join_gort(benchmark::State &state)
 {
 	int procs = int(state.range(0));
 	run_ops(
-	    state, [procs] { return spawn_join_gort(SPAWN_BATCH, procs); },
-	    SPAWN_BATCH);
+		state, [procs] { return spawn_join_gort(SPAWN_BATCH, procs); },
+		SPAWN_BATCH);
 }
 
 void BM_wake_gort(benchmark::State &state)
 {
 	int procs = int(state.range(0));
 	run_ops(
-	    state, [procs] { return wake_gort(WAKE_BATCH, procs); },
-	    2 * WAKE_BATCH);
+		state, [procs] { return wake_gort(WAKE_BATCH, procs); },
+		2 * WAKE_BATCH);
 }
 
 /* Lateness is a distribution, not a rate: report median and max (us). */
@@ -73,10 +73,10 @@ void BM_sleep_late_nanosleep(benchmark::State &state)
 
 BENCHMARK(BM_yield_gort)->UseManualTime();
 BENCHMARK(BM_spawn_join_gort)
-    ->ArgName("procs")
-    ->Arg(1)
-    ->Arg(2)
-    ->UseManualTime();
+	->ArgName("procs")
+	->Arg(1)
+	->Arg(2)
+	->UseManualTime();
 BENCHMARK(BM_wake_gort)->ArgName("procs")->Arg(1)->Arg(2)->UseManualTime();
 BENCHMARK(BM_sleep_late_gort)->Iterations(1);
 BENCHMARK(BM_sleep_late_nanosleep)->Iterations(1);

@@ -32,8 +32,8 @@ void run_ops(benchmark::State &state, F scenario, std::uint64_t batch,
 		state.SetIterationTime(double(ns) * 1e-9);
 	}
 	state.counters["ns_per_op"] = benchmark::Counter(
-	    double(state.iterations() * ops),
-	    benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+		double(state.iterations() * ops),
+		benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
 
 /* Two fibers each yield YIELD_BATCH times: 2 * YIELD_BATCH switches. */
@@ -59,9 +59,11 @@ void BM_spawn_join_pthread(benchmark::State &state)
 {
 	bool pinned = state.range(0) != 0;
 	run_ops(
-	    state,
-	    [pinned](std::uint64_t n) { return spawn_join_pthread(n, pinned); },
-	    PTHREAD_BATCH, PTHREAD_BATCH);
+		state,
+		[pinned](std::uint64_t n) {
+			return spawn_join_pthread(n, pinned);
+		},
+		PTHREAD_BATCH, PTHREAD_BATCH);
 }
 
 } // namespace
@@ -69,7 +71,7 @@ void BM_spawn_join_pthread(benchmark::State &state)
 BENCHMARK(BM_yield_boost_fiber)->UseManualTime();
 BENCHMARK(BM_spawn_join_boost_fiber)->UseManualTime();
 BENCHMARK(BM_spawn_join_pthread)
-    ->ArgName("pinned")
-    ->Arg(0)
-    ->Arg(1)
-    ->UseManualTime();
+	->ArgName("pinned")
+	->Arg(0)
+	->Arg(1)
+	->UseManualTime();

@@ -41,7 +41,7 @@ void *spawn_prepare(std::size_t size, std::size_t align, void (*entry)(void *),
 {
 	const char *err = nullptr;
 	void *mem =
-	    rt::spawn_prepare(size, align, entry, stack_size, handle, &err);
+		rt::spawn_prepare(size, align, entry, stack_size, handle, &err);
 	if (mem == nullptr)
 		throw panic_error(err);
 	return mem;

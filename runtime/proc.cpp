@@ -185,7 +185,7 @@ static u64 new_goid(p *pp)
 		return sched.goidgen.fetch_add(1, relaxed) + 1;
 	if (pp->goid_next == pp->goid_end) {
 		pp->goid_next =
-		    sched.goidgen.fetch_add(GOID_BATCH, relaxed) + 1;
+			sched.goidgen.fetch_add(GOID_BATCH, relaxed) + 1;
 		pp->goid_end = pp->goid_next + GOID_BATCH;
 	}
 	return pp->goid_next++;
@@ -212,7 +212,7 @@ void *spawn_prepare(usize size, usize align, void (*entry)(void *),
 		return nullptr;
 	}
 	stack_alloc_result r =
-	    stack_alloc(stack_size != 0 ? stack_size : sched.stack_size);
+		stack_alloc(stack_size != 0 ? stack_size : sched.stack_size);
 	if (r.stk == nullptr) {
 		gfput(mp != nullptr ? mp->pp : nullptr, gp);
 		*err = stack_err_text(r.err);
@@ -581,12 +581,12 @@ void sleep_ns(i64 ns)
 	/* The timer starts only once we are parked, so it cannot fire
 	 * before there is a waiting G to ready. */
 	park(
-	    [](g *, void *arg) {
-		    auto sp = static_cast<sleeper *>(arg);
-		    timer_start(&sp->t, sp->when);
-		    return true;
-	    },
-	    &s, "sleep");
+		[](g *, void *arg) {
+			auto sp = static_cast<sleeper *>(arg);
+			timer_start(&sp->t, sp->when);
+			return true;
+		},
+		&s, "sleep");
 }
 
 void lock_os_thread()

@@ -58,7 +58,7 @@ g *runq_get(p *pp, bool *inherit)
 	g *next = pp->runnext.load(relaxed);
 	/* Another P may steal runnext, hence the CAS. */
 	if (next != nullptr && pp->runnext.compare_exchange_strong(
-				   next, nullptr, acquire, relaxed)) {
+				       next, nullptr, acquire, relaxed)) {
 		*inherit = true;
 		return next;
 	}
@@ -113,7 +113,7 @@ static u32 runq_grab(p *pp, p *victim, bool take_runnext)
 			if (next == nullptr)
 				return 0;
 			if (!victim->runnext.compare_exchange_strong(
-				next, nullptr, acquire, relaxed))
+				    next, nullptr, acquire, relaxed))
 				continue;
 			pp->runq[dst_tail % RUNQ_SIZE].store(next, relaxed);
 			return 1;

@@ -184,13 +184,14 @@ static void newm(p *pp, bool spinning)
 	pthread_attr_destroy(&attr);
 	if (err != 0)
 		fatal(err == EAGAIN
-			  ? "sched: cannot create an OS thread: the process "
-			    "or user thread limit was reached (ulimit -u, "
-			    "/proc/sys/kernel/threads-max, pids cgroup); "
-			    "raise it or block fewer goroutines in "
-			    "system calls"
-			  : "sched: cannot create an OS thread (out of "
-			    "memory?)");
+			      ? "sched: cannot create an OS thread: the "
+				"process "
+				"or user thread limit was reached (ulimit -u, "
+				"/proc/sys/kernel/threads-max, pids cgroup); "
+				"raise it or block fewer goroutines in "
+				"system calls"
+			      : "sched: cannot create an OS thread (out of "
+				"memory?)");
 }
 
 /* Run some M on @pp (nullptr: an idle P, if any).  @spinning: the caller

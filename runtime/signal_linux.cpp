@@ -50,7 +50,7 @@ static void report_overflow(stack *s, uptr addr, const void *uc)
 static void chain(int sig, siginfo_t *si, void *uc)
 {
 	const struct sigaction *prev =
-	    sig == SIGSEGV ? &g_prev_segv : &g_prev_bus;
+		sig == SIGSEGV ? &g_prev_segv : &g_prev_bus;
 	if (prev->sa_flags & SA_SIGINFO) {
 		if (prev->sa_sigaction != nullptr) {
 			prev->sa_sigaction(sig, si, uc);

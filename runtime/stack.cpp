@@ -284,7 +284,7 @@ static stack_arena *arena_create(u32 cls, stack_err *err)
 	do {
 		a->next = head;
 	} while (!g_arenas.compare_exchange_weak(
-	    head, a, std::memory_order_release, std::memory_order_relaxed));
+		head, a, std::memory_order_release, std::memory_order_relaxed));
 	g_stat_arenas.fetch_add(1, std::memory_order_relaxed);
 	g_stat_stacks.fetch_add(guarded, std::memory_order_relaxed);
 	return a;

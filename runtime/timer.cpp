@@ -77,8 +77,8 @@ static void heap_grow(p *pp)
 {
 	u32 cap = pp->timers_cap ? pp->timers_cap * 2 : 64;
 	void *mem =
-	    ::mmap(nullptr, cap * sizeof(timer *), PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		::mmap(nullptr, cap * sizeof(timer *), PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (mem == MAP_FAILED)
 		fatal("timer: out of memory for a timer heap");
 	if (pp->timers != nullptr) {
@@ -196,7 +196,7 @@ void timers_run(p *pp, i64 now)
 		if (periodic) {
 			/* Skip missed periods, as a Go ticker drops ticks. */
 			t->when +=
-			    t->period * (1 + (now - t->when) / t->period);
+				t->period * (1 + (now - t->when) / t->period);
 			sift_down(pp, 0);
 		} else {
 			heap_remove(pp, t);

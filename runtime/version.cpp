@@ -11,7 +11,7 @@ namespace gort {
 const char *version()
 {
 	return GORT_STR(GORT_VERSION_MAJOR) "." GORT_STR(
-	    GORT_VERSION_MINOR) "." GORT_STR(GORT_VERSION_PATCH);
+		GORT_VERSION_MINOR) "." GORT_STR(GORT_VERSION_PATCH);
 }
 
 } // namespace gort

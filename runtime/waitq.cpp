@@ -22,11 +22,11 @@ void waiter_block(waiter *w, rt_lock *l, const char *reason)
 		/* The lock is dropped on the scheduler context, after the G
 		 * is marked waiting: a waker cannot find it any earlier. */
 		park(
-		    [](g *, void *lk) {
-			    unlock(static_cast<rt_lock *>(lk));
-			    return true;
-		    },
-		    l, reason);
+			[](g *, void *lk) {
+				unlock(static_cast<rt_lock *>(lk));
+				return true;
+			},
+			l, reason);
 		return;
 	}
 	unlock(l);

@@ -25,7 +25,7 @@ namespace {
 
 struct wg_state {
 	std::atomic<std::uint64_t> word{0};
-	rt::rt_lock lock;	/* guards tokens and waiters */
+	rt::rt_lock lock; /* guards tokens and waiters */
 	std::uint32_t tokens = 0;
 	rt::waitq waiters;
 };
@@ -69,9 +69,15 @@ void sema_acquire(wg_state *s)
 
 } // namespace
 
-wait_group::wait_group() { new (state_) wg_state(); }
+wait_group::wait_group()
+{
+	new (state_) wg_state();
+}
 
-wait_group::~wait_group() { st(state_)->~wg_state(); }
+wait_group::~wait_group()
+{
+	st(state_)->~wg_state();
+}
 
 void wait_group::add(int delta)
 {

@@ -23,21 +23,21 @@ std::uint64_t yield_gort(std::uint64_t rounds)
 {
 	std::uint64_t ns = 0;
 	gort::run(
-	    [&] {
-		    gort::wait_group wg;
-		    wg.add(2);
-		    auto body = [&] {
-			    for (std::uint64_t i = 0; i < rounds; i++)
-				    gort::yield();
-			    wg.done();
-		    };
-		    std::uint64_t t0 = now_ns();
-		    gort::go(body);
-		    gort::go(body);
-		    wg.wait();
-		    ns = now_ns() - t0;
-	    },
-	    gort::config{.procs = 1});
+		[&] {
+			gort::wait_group wg;
+			wg.add(2);
+			auto body = [&] {
+				for (std::uint64_t i = 0; i < rounds; i++)
+					gort::yield();
+				wg.done();
+			};
+			std::uint64_t t0 = now_ns();
+			gort::go(body);
+			gort::go(body);
+			wg.wait();
+			ns = now_ns() - t0;
+		},
+		gort::config{.procs = 1});
 	return ns;
 }
 
@@ -45,16 +45,16 @@ std::uint64_t spawn_join_gort(std::uint64_t n, int procs)
 {
 	std::uint64_t ns = 0;
 	gort::run(
-	    [&] {
-		    gort::wait_group wg;
-		    std::uint64_t t0 = now_ns();
-		    wg.add(int(n));
-		    for (std::uint64_t i = 0; i < n; i++)
-			    gort::go([&] { wg.done(); });
-		    wg.wait();
-		    ns = now_ns() - t0;
-	    },
-	    gort::config{.procs = procs});
+		[&] {
+			gort::wait_group wg;
+			std::uint64_t t0 = now_ns();
+			wg.add(int(n));
+			for (std::uint64_t i = 0; i < n; i++)
+				gort::go([&] { wg.done(); });
+			wg.wait();
+			ns = now_ns() - t0;
+		},
+		gort::config{.procs = procs});
 	return ns;
 }
 
@@ -62,32 +62,32 @@ std::uint64_t wake_gort(std::uint64_t rounds, int procs)
 {
 	std::uint64_t ns = 0;
 	gort::run(
-	    [&] {
-		    gort::wait_group a, b, done;
-		    a.add(1);
-		    b.add(1);
-		    done.add(2);
-		    std::uint64_t t0 = now_ns();
-		    gort::go([&] {
-			    for (std::uint64_t i = 0; i < rounds; i++) {
-				    b.done(); /* wake the other */
-				    a.wait(); /* park until woken */
-				    a.add(1);
-			    }
-			    done.done();
-		    });
-		    gort::go([&] {
-			    for (std::uint64_t i = 0; i < rounds; i++) {
-				    b.wait();
-				    b.add(1);
-				    a.done();
-			    }
-			    done.done();
-		    });
-		    done.wait();
-		    ns = now_ns() - t0;
-	    },
-	    gort::config{.procs = procs});
+		[&] {
+			gort::wait_group a, b, done;
+			a.add(1);
+			b.add(1);
+			done.add(2);
+			std::uint64_t t0 = now_ns();
+			gort::go([&] {
+				for (std::uint64_t i = 0; i < rounds; i++) {
+					b.done(); /* wake the other */
+					a.wait(); /* park until woken */
+					a.add(1);
+				}
+				done.done();
+			});
+			gort::go([&] {
+				for (std::uint64_t i = 0; i < rounds; i++) {
+					b.wait();
+					b.add(1);
+					a.done();
+				}
+				done.done();
+			});
+			done.wait();
+			ns = now_ns() - t0;
+		},
+		gort::config{.procs = procs});
 	return ns;
 }
 

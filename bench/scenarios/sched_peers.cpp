@@ -143,8 +143,8 @@ std::uint64_t spawn_join_pthread(std::uint64_t n, bool pinned)
 		pthread_t t;
 		if (pthread_create(&t, nullptr, do_nothing, nullptr) != 0) {
 			std::fputs(
-			    "spawn_join_pthread: pthread_create failed\n",
-			    stderr);
+				"spawn_join_pthread: pthread_create failed\n",
+				stderr);
 			std::abort();
 		}
 		pthread_join(t, nullptr);

@@ -33,7 +33,7 @@ std::uint64_t stack_mmap_cycle(std::uint64_t rounds, bool touch)
 	for (std::uint64_t i = 0; i < rounds; i++) {
 		void *p = mmap(nullptr, size + guard, PROT_READ | PROT_WRITE,
 			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE |
-				   MAP_STACK,
+				       MAP_STACK,
 			       -1, 0);
 		mprotect(p, guard, PROT_NONE);
 		if (touch)

@@ -36,8 +36,8 @@ std::uint64_t switch_boost_fcontext(std::uint64_t rounds)
 	constexpr std::size_t size = 256 * 1024;
 	void *mem = std::malloc(size);
 	g_stop = false;
-	bcd::fcontext_t ctx =
-	    bcd::make_fcontext(static_cast<char *>(mem) + size, size, bounce);
+	bcd::fcontext_t ctx = bcd::make_fcontext(
+		static_cast<char *>(mem) + size, size, bounce);
 	bcd::transfer_t t = bcd::jump_fcontext(ctx, nullptr); /* warm up */
 	std::uint64_t t0 = now_ns();
 	for (std::uint64_t i = 0; i < rounds; i++)

@@ -78,10 +78,10 @@ struct closure {
 	{
 		auto c = static_cast<closure *>(p);
 		std::apply(
-		    [c](Args &...a) {
-			    std::invoke(std::move(c->fn), std::move(a)...);
-		    },
-		    c->args);
+			[c](Args &...a) {
+				std::invoke(std::move(c->fn), std::move(a)...);
+			},
+			c->args);
 		c->~closure();
 	}
 };
@@ -100,14 +100,14 @@ int run(F &&main, config cfg = {})
 		int result;
 	} c{&main, 0};
 	detail::run_main(
-	    [](void *p) {
-		    auto cp = static_cast<ctx *>(p);
-		    if constexpr (std::is_void_v<R>)
-			    (*cp->fn)();
-		    else
-			    cp->result = static_cast<int>((*cp->fn)());
-	    },
-	    &c, cfg);
+		[](void *p) {
+			auto cp = static_cast<ctx *>(p);
+			if constexpr (std::is_void_v<R>)
+				(*cp->fn)();
+			else
+				cp->result = static_cast<int>((*cp->fn)());
+		},
+		&c, cfg);
 	return c.result;
 }
 
@@ -123,9 +123,9 @@ void go_with(const spawn_options &opt, F &&f, Args &&...args)
 	void *mem = detail::spawn_prepare(sizeof(C), alignof(C), &C::invoke,
 					  opt.stack_size, &handle);
 	try {
-		new (mem)
-		    C{std::forward<F>(f), std::tuple<std::decay_t<Args>...>(
-					      std::forward<Args>(args)...)};
+		new (mem) C{std::forward<F>(f),
+			    std::tuple<std::decay_t<Args>...>(
+				    std::forward<Args>(args)...)};
 	} catch (...) {
 		detail::spawn_abort(handle);
 		throw;
@@ -148,8 +148,8 @@ void yield();
 template <typename Rep, typename Period>
 void sleep(std::chrono::duration<Rep, Period> d)
 {
-	detail::sleep_ns(
-	    std::chrono::duration_cast<std::chrono::nanoseconds>(d).count());
+	detail::sleep_ns(std::chrono::duration_cast<std::chrono::nanoseconds>(d)
+				 .count());
 }
 
 /* The number of logical processors; set_procs(n) changes it while

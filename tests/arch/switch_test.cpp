@@ -34,9 +34,9 @@ void fill_sentinels(u64 *v, u64 seed, bool side_a)
 		v[i] = seed * 0x9e3779b97f4a7c15ull + i * 0x0101010101010101ull;
 	if (n == 8) {				 /* x86-64 */
 		v[6] = side_a ? 0xffc0 : 0x3f80; /* FTZ|DAZ|RZ vs round down */
-		v[7] =
-		    side_a ? 0x0e7f : 0x067f; /* RC=trunc vs RC=down, PC=53 */
-	} else {			      /* AArch64 */
+		v[7] = side_a ? 0x0e7f
+			      : 0x067f; /* RC=trunc vs RC=down, PC=53 */
+	} else {			/* AArch64 */
 		v[19] = side_a ? 0x07c00000 : 0x00400000; /* DN|FZ|RZ vs RP */
 	}
 }
@@ -152,8 +152,8 @@ void ring_body(void *p)
 	volatile u64 mine = 0xabcdef00ull + m->index;
 	for (int lap = 0; lap < r->laps; lap++) {
 		r->token++;
-		fiber *next =
-		    m->index + 1 < n ? &r->fibers[m->index + 1] : &r->main_f;
+		fiber *next = m->index + 1 < n ? &r->fibers[m->index + 1]
+					       : &r->main_f;
 		fiber_switch(&r->fibers[m->index], next);
 		if (mine != 0xabcdef00ull + m->index)
 			r->corrupted++;

@@ -33,15 +33,15 @@ TEST(unwind, gdb_backtrace_inside_a_fiber_ends_at_its_first_frame)
 	for (const char *frame :
 	     {"gort_test_bt_leaf", "descend", "fiber_entry", "gort_arch_start"})
 		EXPECT_NE(out.find(frame), std::string::npos)
-		    << "missing " << frame << " in:\n"
-		    << out;
+			<< "missing " << frame << " in:\n"
+			<< out;
 	/* ...and nothing after it. */
 	size_t start = out.find("gort_arch_start");
 	ASSERT_NE(start, std::string::npos) << out;
 	std::string after = out.substr(start);
 	EXPECT_EQ(after.find("\n#"), std::string::npos)
-	    << "frames beyond the first frame:\n"
-	    << after;
+		<< "frames beyond the first frame:\n"
+		<< after;
 	EXPECT_EQ(out.find("corrupt stack"), std::string::npos) << out;
 	EXPECT_EQ(out.find("Backtrace stopped"), std::string::npos) << out;
 }

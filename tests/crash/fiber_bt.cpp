@@ -28,7 +28,7 @@ int main()
 	gort::rt::fiber self, f;
 	gort::rt::fiber_init_thread(&self);
 	if (gort::rt::fiber_create(
-		&f, [](void *) { descend(3); }, nullptr, 0, &self) !=
+		    &f, [](void *) { descend(3); }, nullptr, 0, &self) !=
 	    gort::rt::stack_err::none)
 		return 1;
 	gort::rt::fiber_switch(&self, &f);

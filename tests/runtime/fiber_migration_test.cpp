@@ -110,8 +110,8 @@ void run_hoppers(int threads, int fibers, u64 hops)
 		hs[i].mode = MODES[i % 4];
 		hs[i].hops = hops;
 		ASSERT_EQ(
-		    fiber_create(&hs[i].f, hop, &hs[i], 32 * 1024, nullptr),
-		    stack_err::none);
+			fiber_create(&hs[i].f, hop, &hs[i], 32 * 1024, nullptr),
+			stack_err::none);
 		w.queue.push_back(&hs[i]);
 	}
 	w.total = fibers;

@@ -49,11 +49,11 @@ TEST(fiber, deep_recursion_uses_most_of_the_stack)
 	} c{};
 	/* 256 KiB stack; ~600 bytes per frame; 350 frames ~ 210 KiB. */
 	run_fiber(
-	    [](void *p) {
-		    auto cp = static_cast<ctx *>(p);
-		    cp->result = recurse(350);
-	    },
-	    &c, 256 * 1024);
+		[](void *p) {
+			auto cp = static_cast<ctx *>(p);
+			cp->result = recurse(350);
+		},
+		&c, 256 * 1024);
 	EXPECT_EQ(c.result, 350u);
 }
 
@@ -61,15 +61,15 @@ TEST(fiber, exception_thrown_and_caught_inside_a_fiber)
 {
 	std::string caught;
 	run_fiber(
-	    [](void *p) {
-		    auto out = static_cast<std::string *>(p);
-		    try {
-			    throw std::runtime_error("inside");
-		    } catch (const std::exception &e) {
-			    *out = e.what();
-		    }
-	    },
-	    &caught);
+		[](void *p) {
+			auto out = static_cast<std::string *>(p);
+			try {
+				throw std::runtime_error("inside");
+			} catch (const std::exception &e) {
+				*out = e.what();
+			}
+		},
+		&caught);
 	EXPECT_EQ(caught, "inside");
 }
 
@@ -152,9 +152,9 @@ TEST(fiber_death, escaping_exception_is_reported_as_a_panic)
 TEST(fiber_death, escaping_non_standard_exception_is_reported)
 {
 	EXPECT_EXIT(
-	    run_fiber([](void *) { throw 42; }, nullptr),
-	    testing::ExitedWithCode(2),
-	    "panic: a C\\+\\+ exception not derived from std::exception");
+		run_fiber([](void *) { throw 42; }, nullptr),
+		testing::ExitedWithCode(2),
+		"panic: a C\\+\\+ exception not derived from std::exception");
 }
 
 namespace {
@@ -177,10 +177,11 @@ GORT_NOINLINE u64 recurse_forever(u64 depth)
 TEST(fiber_death, overflow_hits_the_guard_and_is_reported)
 {
 	EXPECT_EXIT(
-	    run_fiber([](void *) { recurse_forever(0); }, nullptr, 64 * 1024),
-	    testing::ExitedWithCode(2),
-	    "runtime: goroutine [0-9]+ stack exceeds 65536-byte limit\n"
-	    "runtime: fault addr=0x[0-9a-f]+ sp=0x[0-9a-f]+ pc=0x[0-9a-f]+ "
-	    "stack=\\[0x[0-9a-f]+, 0x[0-9a-f]+\\]\n"
-	    "fatal error: stack overflow");
+		run_fiber([](void *) { recurse_forever(0); }, nullptr,
+			  64 * 1024),
+		testing::ExitedWithCode(2),
+		"runtime: goroutine [0-9]+ stack exceeds 65536-byte limit\n"
+		"runtime: fault addr=0x[0-9a-f]+ sp=0x[0-9a-f]+ pc=0x[0-9a-f]+ "
+		"stack=\\[0x[0-9a-f]+, 0x[0-9a-f]+\\]\n"
+		"fatal error: stack overflow");
 }

@@ -21,9 +21,9 @@ TEST(signal, fault_outside_guards_reaches_the_previous_handler)
 	auto r = gort_test::run_crash_program("crash_segv_chain");
 	EXPECT_EQ(r.exit_code, 42) << r.output;
 	EXPECT_NE(r.output.find("own handler ran"), std::string::npos)
-	    << r.output;
+		<< r.output;
 	EXPECT_EQ(r.output.find("stack overflow"), std::string::npos)
-	    << r.output;
+		<< r.output;
 }
 
 namespace {
@@ -59,17 +59,17 @@ TEST(signal, threads_get_an_alternate_stack)
 	pthread_t t;
 	bool had = false;
 	ASSERT_EQ(::pthread_create(
-		      &t, nullptr,
-		      [](void *p) -> void * {
-			      signal_thread_init();
-			      stack_t ss;
-			      ::sigaltstack(nullptr, &ss);
-			      *static_cast<bool *>(p) =
-				  !(ss.ss_flags & SS_DISABLE) &&
-				  ss.ss_size >= 16 * 1024;
-			      return nullptr;
-		      },
-		      &had),
+			  &t, nullptr,
+			  [](void *p) -> void * {
+				  signal_thread_init();
+				  stack_t ss;
+				  ::sigaltstack(nullptr, &ss);
+				  *static_cast<bool *>(p) =
+					  !(ss.ss_flags & SS_DISABLE) &&
+					  ss.ss_size >= 16 * 1024;
+				  return nullptr;
+			  },
+			  &had),
 		  0);
 	::pthread_join(t, nullptr);
 	EXPECT_TRUE(had);

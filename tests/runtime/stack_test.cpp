@@ -122,7 +122,7 @@ TEST(stack, freed_stacks_are_reused_before_new_ones_are_mapped)
 	}
 	EXPECT_GT(arenas_after_first_round, arenas);
 	EXPECT_EQ(stack_pool_stats_get().arenas, arenas_after_first_round)
-	    << "later rounds must be served from the pool";
+		<< "later rounds must be served from the pool";
 	stack_free(again.stk);
 }
 
@@ -153,12 +153,12 @@ TEST(stack, trim_pass_gives_back_deep_pages_and_keeps_shallow_stacks)
 		fiber_init_thread(&x.main_f);
 		x.bytes = DEPTH;
 		ASSERT_EQ(fiber_create(
-			      &x.f,
-			      [](void *p) {
-				      auto tp = static_cast<toucher *>(p);
-				      touch_stack(tp->bytes);
-			      },
-			      &x, 256 * 1024, &x.main_f),
+				  &x.f,
+				  [](void *p) {
+					  auto tp = static_cast<toucher *>(p);
+					  touch_stack(tp->bytes);
+				  },
+				  &x, 256 * 1024, &x.main_f),
 			  stack_err::none);
 	}
 	stack_pool_trim(); /* start from an empty unchecked list */
@@ -167,26 +167,26 @@ TEST(stack, trim_pass_gives_back_deep_pages_and_keeps_shallow_stacks)
 		fiber_switch(&x.main_f, &x.f);
 	long deep = rss_bytes();
 	EXPECT_GT(deep - before, long(N * DEPTH * 3 / 4))
-	    << "the fibers really touched their stacks";
+		<< "the fibers really touched their stacks";
 	u64 trimmed0 = stack_pool_stats_get().trimmed_bytes;
 	for (auto &x : t)
 		fiber_destroy(&x.f);
 	stack_pool_trim();
 	long after = rss_bytes();
 	EXPECT_LT(after, deep - long(N * DEPTH / 2))
-	    << "deep pages went back to the kernel";
+		<< "deep pages went back to the kernel";
 	EXPECT_GT(stack_pool_stats_get().trimmed_bytes, trimmed0);
 
 	/* Shallow stacks: released without a single MADV_DONTNEED. */
 	for (auto &x : t) {
 		x.bytes = 4096;
 		ASSERT_EQ(fiber_create(
-			      &x.f,
-			      [](void *p) {
-				      auto tp = static_cast<toucher *>(p);
-				      touch_stack(tp->bytes);
-			      },
-			      &x, 256 * 1024, &x.main_f),
+				  &x.f,
+				  [](void *p) {
+					  auto tp = static_cast<toucher *>(p);
+					  touch_stack(tp->bytes);
+				  },
+				  &x, 256 * 1024, &x.main_f),
 			  stack_err::none);
 		fiber_switch(&x.main_f, &x.f);
 	}

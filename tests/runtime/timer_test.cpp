@@ -21,21 +21,22 @@ TEST(timer, sleepers_wake_in_deadline_order)
 	std::vector<int> order;
 	std::mutex mu;
 	gort::run(
-	    [&] {
-		    gort::wait_group wg;
-		    int delays[] = {40, 10, 30, 0, 20};
-		    for (int d : delays) {
-			    wg.add(1);
-			    gort::go([&, d] {
-				    gort::sleep(std::chrono::milliseconds(d));
-				    std::lock_guard<std::mutex> g(mu);
-				    order.push_back(d);
-				    wg.done();
-			    });
-		    }
-		    wg.wait();
-	    },
-	    gort::config{.procs = 1});
+		[&] {
+			gort::wait_group wg;
+			int delays[] = {40, 10, 30, 0, 20};
+			for (int d : delays) {
+				wg.add(1);
+				gort::go([&, d] {
+					gort::sleep(
+						std::chrono::milliseconds(d));
+					std::lock_guard<std::mutex> g(mu);
+					order.push_back(d);
+					wg.done();
+				});
+			}
+			wg.wait();
+		},
+		gort::config{.procs = 1});
 	EXPECT_EQ(order, (std::vector<int>{0, 10, 20, 30, 40}));
 }
 
@@ -60,9 +61,9 @@ TEST(timer, sleep_one_ms_on_an_idle_runtime_is_not_late_by_much)
 			auto t0 = clk::now();
 			gort::sleep(1ms);
 			auto us = std::chrono::duration_cast<
-				      std::chrono::microseconds>(clk::now() -
-								 t0 - 1ms)
-				      .count();
+					  std::chrono::microseconds>(
+					  clk::now() - t0 - 1ms)
+					  .count();
 			late_us.push_back(long(us));
 		}
 	});
@@ -79,13 +80,13 @@ TEST(timer, hundred_thousand_goroutines_sleep_at_once)
 		wg.add(N);
 		for (int i = 0; i < N; i++)
 			gort::go_with(
-			    gort::spawn_options{.stack_size = 16 * 1024},
-			    [&, i] {
-				    gort::sleep(
-					std::chrono::milliseconds(50 + i % 50));
-				    woke++;
-				    wg.done();
-			    });
+				gort::spawn_options{.stack_size = 16 * 1024},
+				[&, i] {
+					gort::sleep(std::chrono::milliseconds(
+						50 + i % 50));
+					woke++;
+					wg.done();
+				});
 		EXPECT_GE(gort::num_goroutine(), 1);
 		wg.wait();
 	});
@@ -110,8 +111,8 @@ TEST(timer, stopped_timer_never_fires_and_reset_rearms)
 TEST(timer, ticker_ticks_and_drops_missed_ticks)
 {
 	gort::run([] {
+		auto t0 = clk::now(); /* before: the first tick is 5 ms after */
 		gort::ticker tk(5ms);
-		auto t0 = clk::now();
 		for (int i = 0; i < 4; i++)
 			tk.wait();
 		EXPECT_GE(clk::now() - t0, 20ms);
@@ -130,8 +131,8 @@ TEST(timer, after_and_waiting_from_a_plain_thread)
 		gort::wait_group wg;
 		wg.add(1);
 		std::thread t([&] {
-			auto tm = gort::after(5ms);
 			auto t0 = clk::now();
+			auto tm = gort::after(5ms);
 			tm->wait(); /* blocks this thread, not a goroutine */
 			EXPECT_GE(clk::now() - t0, 5ms);
 			wg.done();

@@ -15,25 +15,26 @@ TEST(wait_group, releases_every_waiter_and_orders_their_memory)
 {
 	std::atomic<int> released{0};
 	gort::run(
-	    [&] {
-		    gort::wait_group gate, all;
-		    int payload = 0;
-		    gate.add(1);
-		    for (int i = 0; i < 20; i++) {
-			    all.add(1);
-			    gort::go([&] {
-				    gate.wait();
-				    if (payload == 99) /* written before done */
-					    released++;
-				    all.done();
-			    });
-		    }
-		    gort::yield();
-		    payload = 99;
-		    gate.done();
-		    all.wait();
-	    },
-	    gort::config{.procs = 2});
+		[&] {
+			gort::wait_group gate, all;
+			int payload = 0;
+			gate.add(1);
+			for (int i = 0; i < 20; i++) {
+				all.add(1);
+				gort::go([&] {
+					gate.wait();
+					if (payload ==
+					    99) /* written before done */
+						released++;
+					all.done();
+				});
+			}
+			gort::yield();
+			payload = 99;
+			gate.done();
+			all.wait();
+		},
+		gort::config{.procs = 2});
 	EXPECT_EQ(released.load(), 20);
 }
 

@@ -24,26 +24,26 @@ std::string alphabet(char first, int times)
 TEST(examples, waitgroup_letters_matches_the_seed_byte_for_byte)
 {
 	auto r = gort_test::run_crash_program(
-	    "../tools/examples/example_waitgroup_letters");
+		"../tools/examples/example_waitgroup_letters");
 	EXPECT_EQ(r.exit_code, 0);
 	EXPECT_EQ(r.output, "Start Goroutines\nWaiting To Finish\n" +
-				alphabet('A', 3) + alphabet('a', 3) +
-				"\nTerminating Program\n");
+				    alphabet('A', 3) + alphabet('a', 3) +
+				    "\nTerminating Program\n");
 }
 
 TEST(examples, time_slicing_matches_the_seed_byte_for_byte)
 {
 	const char *hashes[] = {
-	    "356a192b7913b04c54574d18c28d46e6395428ab",
-	    "da4b9237bacccdf19c0760cab7aec4a8359010b0",
-	    "77de68daecd823babbb58edb1c8e14d7106e83bb",
-	    "1b6453892473a467d07372d45eb05abc2031647a",
-	    "ac3478d69a3c81fa62e60f5c3696165a4e5e6ac4",
-	    "c1dfd96eea8cc2b62785275bca38ac261256e278",
-	    "902ba3cda1883801594b6e1b452790cc53948fda",
-	    "fe5dbbcea5ce7e2988b8c69bcfdfde8904aabc1f",
-	    "0ade7c2cf97f75d009975f4d720d1fa6c19f4897",
-	    "b1d5781111d84f7b3fe45a0852e59758cd7a87e5",
+		"356a192b7913b04c54574d18c28d46e6395428ab",
+		"da4b9237bacccdf19c0760cab7aec4a8359010b0",
+		"77de68daecd823babbb58edb1c8e14d7106e83bb",
+		"1b6453892473a467d07372d45eb05abc2031647a",
+		"ac3478d69a3c81fa62e60f5c3696165a4e5e6ac4",
+		"c1dfd96eea8cc2b62785275bca38ac261256e278",
+		"902ba3cda1883801594b6e1b452790cc53948fda",
+		"fe5dbbcea5ce7e2988b8c69bcfdfde8904aabc1f",
+		"0ade7c2cf97f75d009975f4d720d1fa6c19f4897",
+		"b1d5781111d84f7b3fe45a0852e59758cd7a87e5",
 	};
 	std::string want = "Create Goroutines\nWaiting To Finish\n";
 	for (const char *who : {"B", "A"}) {
@@ -57,7 +57,7 @@ TEST(examples, time_slicing_matches_the_seed_byte_for_byte)
 	}
 	want += "Terminating Program\n";
 	auto r = gort_test::run_crash_program(
-	    "../tools/examples/example_time_slicing");
+		"../tools/examples/example_time_slicing");
 	EXPECT_EQ(r.exit_code, 0);
 	EXPECT_EQ(r.output, want);
 }
@@ -65,7 +65,7 @@ TEST(examples, time_slicing_matches_the_seed_byte_for_byte)
 TEST(examples, parallel_letters_prints_every_alphabet_complete)
 {
 	auto r = gort_test::run_crash_program(
-	    "../tools/examples/example_parallel_letters");
+		"../tools/examples/example_parallel_letters");
 	EXPECT_EQ(r.exit_code, 0);
 	const std::string head = "Start Goroutines\nWaiting To Finish\n";
 	const std::string tail = "\nTerminating Program\n";
@@ -73,7 +73,7 @@ TEST(examples, parallel_letters_prints_every_alphabet_complete)
 	ASSERT_GE(r.output.size(), head.size() + tail.size());
 	ASSERT_EQ(r.output.substr(r.output.size() - tail.size()), tail);
 	std::string body = r.output.substr(
-	    head.size(), r.output.size() - head.size() - tail.size());
+		head.size(), r.output.size() - head.size() - tail.size());
 	/* Order is free; content is not: each letter three times. */
 	for (char c = 'a'; c <= 'z'; c++) {
 		EXPECT_EQ(std::count(body.begin(), body.end(), c), 3) << c;
@@ -85,8 +85,8 @@ TEST(examples, parallel_letters_prints_every_alphabet_complete)
 
 TEST(examples, closures_behave_as_the_notes_say)
 {
-	auto r =
-	    gort_test::run_crash_program("../tools/examples/example_closures");
+	auto r = gort_test::run_crash_program(
+		"../tools/examples/example_closures");
 	EXPECT_EQ(r.exit_code, 0);
 	EXPECT_EQ(r.output, "return from function\nvalue of i: 1\ndone..\n"
 			    "3\n1\n2\n");

@@ -48,8 +48,8 @@ TEST(sha1, one)
 TEST(sha1, digest_bytes)
 {
 	std::array<std::uint8_t, 20> want = {
-	    0xa9, 0x99, 0x3e, 0x36, 0x47, 0x06, 0x81, 0x6a, 0xba, 0x3e,
-	    0x25, 0x71, 0x78, 0x50, 0xc2, 0x6c, 0x9c, 0xd0, 0xd8, 0x9d};
+		0xa9, 0x99, 0x3e, 0x36, 0x47, 0x06, 0x81, 0x6a, 0xba, 0x3e,
+		0x25, 0x71, 0x78, 0x50, 0xc2, 0x6c, 0x9c, 0xd0, 0xd8, 0x9d};
 	EXPECT_EQ(sha1("abc"), want);
 }
 
@@ -59,18 +59,18 @@ TEST(sha1, padding_boundaries)
 		std::size_t len;
 		const char *hex;
 	} cases[] = {
-	    {55, "c1c8bbdc22796e28c0e15163d20899b65621d65a"},
-	    {56, "c2db330f6083854c99d4b5bfb6e8f29f201be699"},
-	    {63, "03f09f5b158a7a8cdad920bddc29b81c18a551f5"},
-	    {64, "0098ba824b5c16427bd7a1122a5a442a25ec644d"},
-	    {65, "11655326c708d70319be2610e8a57d9a5b959d3b"},
-	    {119, "ee971065aaa017e0632a8ca6c77bb3bf8b1dfc56"},
-	    {120, "f34c1488385346a55709ba056ddd08280dd4c6d6"},
-	    {128, "ad5b3fdbcb526778c2839d2f151ea753995e26a0"},
+		{55, "c1c8bbdc22796e28c0e15163d20899b65621d65a"},
+		{56, "c2db330f6083854c99d4b5bfb6e8f29f201be699"},
+		{63, "03f09f5b158a7a8cdad920bddc29b81c18a551f5"},
+		{64, "0098ba824b5c16427bd7a1122a5a442a25ec644d"},
+		{65, "11655326c708d70319be2610e8a57d9a5b959d3b"},
+		{119, "ee971065aaa017e0632a8ca6c77bb3bf8b1dfc56"},
+		{120, "f34c1488385346a55709ba056ddd08280dd4c6d6"},
+		{128, "ad5b3fdbcb526778c2839d2f151ea753995e26a0"},
 	};
 	for (const auto &c : cases)
 		EXPECT_EQ(sha1_hex(std::string(c.len, 'a')), c.hex)
-		    << c.len << " bytes";
+			<< c.len << " bytes";
 }
 
 TEST(sha1, binary_bytes)

@@ -14,34 +14,34 @@
 int main()
 {
 	return gort::run(
-	    [] {
-		    /* Example 1 */
-		    gort::wait_group wg;
-		    auto incr = [](gort::wait_group *w) {
-			    auto i = std::make_shared<int>(0);
-			    w->add(1);
-			    gort::go([w, i] {
-				    ++*i;
-				    std::printf("value of i: %d\n", *i);
-				    w->done();
-			    });
-			    std::printf("return from function\n");
-		    };
-		    incr(&wg);
-		    wg.wait();
-		    std::printf("done..\n");
+		[] {
+			/* Example 1 */
+			gort::wait_group wg;
+			auto incr = [](gort::wait_group *w) {
+				auto i = std::make_shared<int>(0);
+				w->add(1);
+				gort::go([w, i] {
+					++*i;
+					std::printf("value of i: %d\n", *i);
+					w->done();
+				});
+				std::printf("return from function\n");
+			};
+			incr(&wg);
+			wg.wait();
+			std::printf("done..\n");
 
-		    /* Example 2 */
-		    for (int i = 1; i <= 3; i++) {
-			    wg.add(1);
-			    gort::go(
-				[&wg](int v) {
-					std::printf("%d\n", v);
-					wg.done();
-				},
-				i);
-		    }
-		    wg.wait();
-	    },
-	    gort::config{.procs = 1});
+			/* Example 2 */
+			for (int i = 1; i <= 3; i++) {
+				wg.add(1);
+				gort::go(
+					[&wg](int v) {
+						std::printf("%d\n", v);
+						wg.done();
+					},
+					i);
+			}
+			wg.wait();
+		},
+		gort::config{.procs = 1});
 }

@@ -34,8 +34,8 @@ inline void block(std::array<std::uint32_t, 5> &h, const unsigned char *m)
 	for (int t = 0; t < 16; t++)
 		w[t] = load_be32(m + 4 * t);
 	for (int t = 16; t < 80; t++)
-		w[t] =
-		    std::rotl(w[t - 3] ^ w[t - 8] ^ w[t - 14] ^ w[t - 16], 1);
+		w[t] = std::rotl(w[t - 3] ^ w[t - 8] ^ w[t - 14] ^ w[t - 16],
+				 1);
 
 	std::uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4];
 	for (int t = 0; t < 80; t++) {

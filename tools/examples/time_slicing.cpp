@@ -27,21 +27,21 @@ int main(int argc, char **argv)
 {
 	int n = argc > 1 ? std::atoi(argv[1]) : 10;
 	return gort::run(
-	    [n] {
-		    gort::wait_group wg;
-		    wg.add(2);
-		    std::printf("Create Goroutines\n");
-		    gort::go([&] {
-			    print_hashes("A", n);
-			    wg.done();
-		    });
-		    gort::go([&] {
-			    print_hashes("B", n);
-			    wg.done();
-		    });
-		    std::printf("Waiting To Finish\n");
-		    wg.wait();
-		    std::printf("Terminating Program\n");
-	    },
-	    gort::config{.procs = 1});
+		[n] {
+			gort::wait_group wg;
+			wg.add(2);
+			std::printf("Create Goroutines\n");
+			gort::go([&] {
+				print_hashes("A", n);
+				wg.done();
+			});
+			gort::go([&] {
+				print_hashes("B", n);
+				wg.done();
+			});
+			std::printf("Waiting To Finish\n");
+			wg.wait();
+			std::printf("Terminating Program\n");
+		},
+		gort::config{.procs = 1});
 }

@@ -28,21 +28,21 @@ static void uppercase()
 int main()
 {
 	return gort::run(
-	    [] {
-		    gort::wait_group wg;
-		    wg.add(2);
-		    std::printf("Start Goroutines\n");
-		    gort::go([&] {
-			    lowercase();
-			    wg.done();
-		    });
-		    gort::go([&] {
-			    uppercase();
-			    wg.done();
-		    });
-		    std::printf("Waiting To Finish\n");
-		    wg.wait();
-		    std::printf("\nTerminating Program\n");
-	    },
-	    gort::config{.procs = 1});
+		[] {
+			gort::wait_group wg;
+			wg.add(2);
+			std::printf("Start Goroutines\n");
+			gort::go([&] {
+				lowercase();
+				wg.done();
+			});
+			gort::go([&] {
+				uppercase();
+				wg.done();
+			});
+			std::printf("Waiting To Finish\n");
+			wg.wait();
+			std::printf("\nTerminating Program\n");
+		},
+		gort::config{.procs = 1});
 }
