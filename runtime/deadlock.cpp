@@ -79,8 +79,10 @@ void checkdead_locked()
 			return;
 	if (sched.ngoroutines.load() == 0)
 		return;
+	/* Unknown (qemu-user's /proc/self/stat says 0) counts as "maybe
+	 * a foreign thread": no report rather than a false one. */
 	long threads = process_threads();
-	if (threads < 0 || threads > long(sched.nm))
+	if (threads < 1 || threads > long(sched.nm))
 		return; /* a foreign thread may still call in */
 
 	std::fflush(nullptr); /* what the program printed comes first */

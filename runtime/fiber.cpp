@@ -14,6 +14,8 @@ namespace gort::rt {
 
 static std::atomic<u64> g_next_fiber_id{1};
 
+void (*fiber_start_hook)() = nullptr;
+
 void fiber_init_thread(fiber *f)
 {
 	*f = fiber{};
@@ -37,6 +39,8 @@ static void fiber_entry(void *p)
 {
 	auto f = static_cast<fiber *>(p);
 	asan_finish_switch(nullptr);
+	if (fiber_start_hook != nullptr)
+		fiber_start_hook();
 	try {
 		f->fn(f->arg);
 	} catch (const std::exception &e) {

@@ -41,6 +41,10 @@ struct fiber {
 	usize asan_size;
 };
 
+/* Called first thing on every fresh fiber's stack, if set (the scheduler
+ * finishes a direct switch there). */
+extern void (*fiber_start_hook)();
+
 /* Describe the calling thread's own stack as a fiber, so that it can be
  * switched away from and back to.  Also gives the thread an alternate
  * signal stack so that guard-page faults can be reported. */

@@ -69,13 +69,72 @@ void m_init_eh_slot(m *mp)
 	mp->eh_slot = eh_globals();
 }
 
+/*
+ * The yield fast path: switch straight to the next G of this P's queue,
+ * skipping the scheduler context.  The yielding G may only become
+ * runnable once it is off its stack, so the G we switch to requeues it
+ * (finish_direct_switch, at every place a G resumes).  Anything unusual
+ * (a locked G, a pending timer, the fairness tick, teardown, an empty
+ * queue) takes the ordinary path through the scheduler.
+ */
+static void finish_direct_switch(m *mp)
+{
+	g *prev = mp->requeue;
+	if (prev == nullptr)
+		return;
+	mp->requeue = nullptr;
+	prev->status.store(gstatus::runnable, release);
+	runq_put(mp->pp, prev, false);
+}
+
+/* Where a fresh G starts (fiber_entry's hook). */
+static void g_start_hook()
+{
+	if (m *mp = current_m())
+		finish_direct_switch(mp);
+}
+
 static void switch_to_scheduler(g *gp, m *mp)
 {
 	gp->eh = *mp->eh_slot;
 	*mp->eh_slot = eh_state{};
 	fiber_switch(&gp->f, &mp->g0);
 	/* Possibly another thread now: its M's slot, not mp's. */
-	*current_m()->eh_slot = gp->eh;
+	m *now = current_m();
+	*now->eh_slot = gp->eh;
+	finish_direct_switch(now);
+}
+
+static bool yield_direct(m *mp, g *gp)
+{
+	p *pp = mp->pp;
+	if (mp->lockedg != nullptr ||
+	    pp->timer0_when.load(std::memory_order_relaxed) != 0 ||
+	    (pp->schedtick + 1) % 61 == 0 ||
+	    sched.stopping.load(std::memory_order_relaxed))
+		return false;
+	bool inherit;
+	g *next = runq_get(pp, &inherit);
+	if (next == nullptr)
+		return false;
+	if (next->lockedm != nullptr) {
+		runq_put(pp, next, true); /* first again, for the scheduler */
+		return false;
+	}
+	pp->schedtick++;
+	next->status.store(gstatus::running, release);
+	next->curm = mp;
+	next->f.exit_to = &mp->g0;
+	mp->curg = next;
+	mp->requeue = gp;
+	gp->eh = *mp->eh_slot;
+	*mp->eh_slot = eh_state{};
+	fiber_switch(&gp->f, &next->f);
+	/* Resumed: by the scheduler or by another G's direct switch. */
+	m *now = current_m();
+	*now->eh_slot = gp->eh;
+	finish_direct_switch(now);
+	return true;
 }
 
 void gosched()
@@ -86,6 +145,8 @@ void gosched()
 		::sched_yield();
 		return;
 	}
+	if (yield_direct(mp, gp))
+		return;
 	mp->action = g0_action::yield;
 	switch_to_scheduler(gp, mp);
 }
@@ -284,7 +345,7 @@ static void gdestroy(m *mp, g *gp)
 		begin_stop();
 }
 
-void run_g(m *mp, g *gp, bool inherit)
+g *run_g(m *mp, g *gp, bool inherit)
 {
 	/* Whoever took gp off a run queue owns it (INV-RUNQ-3): a plain
 	 * store is enough.  Release pairs with a later ready()'s CAS. */
@@ -296,7 +357,11 @@ void run_g(m *mp, g *gp, bool inherit)
 	if (!inherit)
 		mp->pp->schedtick++;
 	fiber_switch(&mp->g0, &gp->f);
+	/* Not necessarily gp: it may have yielded straight to another G,
+	 * which is the one that came back. */
+	g *back = mp->curg;
 	mp->curg = nullptr;
+	return back;
 }
 
 /* The G that just switched back to @mp's scheduler context: do what it
@@ -481,6 +546,7 @@ int run_main(void (*fn)(void *), void *arg, int procs_cfg, usize stack_size,
 	set_current_m(m0);
 	fiber_init_thread(&m0->g0);
 	m_init_eh_slot(m0);
+	fiber_start_hook = g_start_hook;
 
 	/* Single-threaded until the main G is queued: no lock needed. */
 	u32 n = initial_procs(procs_cfg);

@@ -102,6 +102,7 @@ struct m {
 	u64 id = 0;
 	u32 rand = 0;		     /* fastrand state */
 	eh_state *eh_slot = nullptr; /* this thread's C++ exception state */
+	g *requeue = nullptr; /* yielded by a direct switch; see gosched() */
 	pthread_t thread{};
 	/* Request from the G that switched to the scheduler context. */
 	g0_action action = g0_action::none;

@@ -585,7 +585,7 @@ static bool stoplockedm(m *mp)
 	}
 }
 
-void run_g(m *mp, g *gp, bool inherit);
+g *run_g(m *mp, g *gp, bool inherit);
 g *after_g(m *mp, g *gp);
 
 void schedule_loop(m *mp)
@@ -611,8 +611,8 @@ void schedule_loop(m *mp)
 			}
 		}
 		while (gp != nullptr) {
-			run_g(mp, gp, inherit);
-			gp = after_g(mp, gp);
+			g *back = run_g(mp, gp, inherit);
+			gp = after_g(mp, back);
 			inherit = true;
 		}
 	}

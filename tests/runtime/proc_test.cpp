@@ -473,6 +473,10 @@ TEST(sched_death, escaping_exception_is_a_panic)
 
 TEST(sched_death, all_goroutines_asleep_is_a_deadlock)
 {
+	/* qemu-user's /proc/self/stat does not count threads, so the
+	 * report stays off there (deadlock.cpp explains). */
+	if (GORT_TEST_EMULATOR[0] != '\0')
+		GTEST_SKIP() << "the deadlock report needs a real /proc";
 	EXPECT_EXIT(gort::run([] {
 			    gort::wait_group wg, never;
 			    wg.add(1);
@@ -483,7 +487,7 @@ TEST(sched_death, all_goroutines_asleep_is_a_deadlock)
 		    testing::ExitedWithCode(2),
 		    "^fatal error: all goroutines are asleep - deadlock!\n\n"
 		    "goroutine 1 \\[sync.WaitGroup.Wait\\]:\n\n"
-		    "goroutine 2 \\[sync.WaitGroup.Wait\\]:\n$");
+		    "goroutine [0-9]+ \\[sync.WaitGroup.Wait\\]:\n$");
 }
 
 TEST(sched, a_sleeping_goroutine_is_not_a_deadlock)
