@@ -18,9 +18,13 @@ constexpr std::uint64_t YIELD_BATCH = 1 << 16;
 constexpr std::uint64_t SPAWN_BATCH = 100000; /* as bench/go/spawn.go */
 constexpr std::uint64_t WAKE_BATCH = 1 << 14;
 
+/* One untimed run first: the first run() of a process maps its stack
+ * arenas and faults in their pages, which later runs reuse (as Go's
+ * peers report medians of several runs). */
 template <typename F>
 void run_ops(benchmark::State &state, F scenario, std::uint64_t ops)
 {
+	scenario();
 	for (auto _ : state)
 		state.SetIterationTime(double(scenario()) * 1e-9);
 	state.counters["ns_per_op"] = benchmark::Counter(

@@ -272,8 +272,9 @@ void *spawn_prepare(usize size, usize align, void (*entry)(void *),
 		*err = "gort: out of memory for a goroutine";
 		return nullptr;
 	}
-	stack_alloc_result r =
-		stack_alloc(stack_size != 0 ? stack_size : sched.stack_size);
+	stack_alloc_result r = stack_alloc_cached(
+		mp != nullptr && mp->pp != nullptr ? &mp->pp->stacks : nullptr,
+		stack_size != 0 ? stack_size : sched.stack_size);
 	if (r.stk == nullptr) {
 		gfput(mp != nullptr ? mp->pp : nullptr, gp);
 		*err = stack_err_text(r.err);
@@ -337,7 +338,10 @@ static void gdestroy(m *mp, g *gp)
 		gp->lockedm = nullptr;
 		gp->lockcount = 0;
 	}
-	fiber_destroy(&gp->f);
+	/* Its function returned: every frame unwound, nothing to
+	 * unpoison; the stack goes to this P's cache. */
+	stack_free_cached(&mp->pp->stacks, gp->f.stk);
+	gp->f.stk = nullptr;
 	gp->status.store(gstatus::dead, relaxed);
 	sched.ngoroutines.fetch_sub(1, relaxed);
 	gfput(mp->pp, gp);
@@ -449,6 +453,7 @@ static void p_reset(p *pp)
 	pp->curm = nullptr;
 	pp->link = nullptr;
 	timers_clear(pp);
+	stack_cache_init(&pp->stacks, sched.stack_size);
 }
 
 int set_procs(int n)

@@ -138,6 +138,7 @@ struct p {
 	std::atomic<i64> timer0_when{0}; /* heap top's when, 0: none */
 
 	/* Owner-only caches. */
+	stack_cache stacks;
 	g *gfree = nullptr;
 	u32 ngfree = 0;
 	u64 goid_next = 0, goid_end = 0;

@@ -77,6 +77,7 @@ void p_retire_locked(p *pp)
 {
 	runq_drain_to_global_locked(pp);
 	timers_move(pp, sched.allp[0]);
+	stack_cache_flush(&pp->stacks);
 	pp->curm = nullptr;
 	pp->status = pstatus::dead;
 }
@@ -493,6 +494,7 @@ top:
 
 	/* Nothing to run: trim released stacks while nothing turns up
 	 * (stack.h explains why here and not when they are released). */
+	stack_cache_flush(&pp->stacks); /* so that idle trimming sees them */
 	if (stack_pool_unchecked() > 0 && stack_pool_trim_some()) {
 		while (runq_empty(pp) && sched.runq_size.load(relaxed) == 0 &&
 		       stack_pool_trim_some())

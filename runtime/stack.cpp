@@ -32,6 +32,7 @@ namespace gort::rt {
 
 enum stack_state : u32 {
 	STACK_IN_USE = 1,
+	STACK_CACHED,	      /* in a P's stack_cache */
 	STACK_FREE_UNCHECKED, /* released; pages below the keep zone unknown */
 	STACK_FREE,	      /* released and trimmed */
 };
@@ -456,6 +457,111 @@ void stack_free(stack *s)
 	 * means nobody idles, so the releaser pays for a chunk. */
 	if (over)
 		trim_chunk(c);
+}
+
+void stack_cache_init(stack_cache *sc, usize size)
+{
+	stack_cache_flush(sc);
+	if (size == 0)
+		size = stack_default_size();
+	sc->cls = size <= STACK_MAX_BYTES ? class_of(size) : ~0u;
+}
+
+/* Move the @n least recently cached stacks (all, if fewer) to the
+ * class's unchecked list; the warmest stay for the next spawns. */
+static void cache_spill(stack_cache *sc, u32 n)
+{
+	if (sc->n == 0)
+		return;
+	if (n > sc->n)
+		n = sc->n;
+	stack_class *c = &g_classes[sc->cls];
+	/* The list is newest first: keep the first sc->n - n. */
+	stack **cut = &sc->list;
+	for (u32 i = 0; i < sc->n - n; i++)
+		cut = &(*cut)->next;
+	stack *first = *cut, *last = first;
+	*cut = nullptr;
+	u32 k = 1;
+	last->state = STACK_FREE_UNCHECKED;
+	while (last->next != nullptr) {
+		last = last->next;
+		last->state = STACK_FREE_UNCHECKED;
+		k++;
+	}
+	sc->n -= k;
+	lock(&c->lock);
+	last->next = c->unchecked;
+	c->unchecked = first;
+	c->nunchecked += k;
+	bool over = c->nunchecked > STACK_TRIM_BACKLOG;
+	g_unchecked_total.fetch_add(k, std::memory_order_relaxed);
+	unlock(&c->lock);
+	if (over)
+		trim_chunk(c);
+}
+
+void stack_cache_flush(stack_cache *sc)
+{
+	if (sc->n > 0)
+		cache_spill(sc, sc->n);
+}
+
+stack_alloc_result stack_alloc_cached(stack_cache *sc, usize size)
+{
+	if (size == 0)
+		size = stack_default_size();
+	if (sc == nullptr || size > STACK_MAX_BYTES ||
+	    class_of(size) != sc->cls)
+		return stack_alloc(size);
+	if (sc->n == 0) {
+		/* Refill: up to a batch under one lock, warmest first. */
+		stack_class *c = &g_classes[sc->cls];
+		lock(&c->lock);
+		while (sc->n < STACK_CACHE_BATCH) {
+			stack *s = c->unchecked;
+			if (s != nullptr) {
+				c->unchecked = s->next;
+				c->nunchecked--;
+				g_unchecked_total.fetch_sub(
+					1, std::memory_order_relaxed);
+			} else if ((s = c->free) != nullptr) {
+				c->free = s->next;
+				c->nfree--;
+			} else {
+				break;
+			}
+			s->state = STACK_CACHED;
+			s->next = sc->list;
+			sc->list = s;
+			sc->n++;
+		}
+		unlock(&c->lock);
+		if (sc->n == 0)
+			return stack_alloc(size); /* maps a new arena */
+	}
+	stack *s = sc->list;
+	sc->list = s->next;
+	sc->n--;
+	s->next = nullptr;
+	s->state = STACK_IN_USE;
+	s->owner_id = 0;
+	return {s, stack_err::none};
+}
+
+void stack_free_cached(stack_cache *sc, stack *s)
+{
+	if (sc == nullptr || s->arena->cls != sc->cls) {
+		stack_free(s);
+		return;
+	}
+	if (sc->n >= STACK_CACHE_MAX)
+		cache_spill(sc, STACK_CACHE_MAX / 2);
+	s->state = STACK_CACHED;
+	s->owner_id = 0;
+	s->next = sc->list;
+	sc->list = s;
+	sc->n++;
 }
 
 u64 stack_pool_unchecked()

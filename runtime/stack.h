@@ -90,6 +90,34 @@ struct stack_alloc_result {
 	stack_err err;
 };
 
+/*
+ * A per-P cache of free stacks of one size class, in front of the class's
+ * locked lists: a P that spawns and buries goroutines takes the class
+ * lock once per STACK_CACHE_BATCH stacks instead of twice per goroutine.
+ * Cached stacks are not trimmed; at most STACK_CACHE_MAX wait per cache,
+ * and a P's M flushes its cache to the pool whenever it runs out of work,
+ * so they are trimmed with the rest once the burst is over.  The batches
+ * are large because reusing stacks in small scrambled chunks measured
+ * slower than the pool's plain LIFO order (scattered page-table walks).
+ * Ownership: the P's owner; flushed when the P retires or run() ends.
+ */
+constexpr u32 STACK_CACHE_MAX = 512;
+constexpr u32 STACK_CACHE_BATCH = 256;
+
+struct stack_cache {
+	stack *list = nullptr;
+	u32 n = 0;
+	u32 cls = ~0u; /* the class it caches; ~0: none yet */
+};
+
+/* Cache stacks of @size (0: the default) in @sc, emptying it first. */
+void stack_cache_init(stack_cache *sc, usize size);
+/* Give every cached stack back to its class. */
+void stack_cache_flush(stack_cache *sc);
+/* stack_alloc/stack_free through @sc (nullptr: straight to the pool). */
+struct stack_alloc_result stack_alloc_cached(stack_cache *sc, usize size);
+void stack_free_cached(stack_cache *sc, stack *s);
+
 /* A stack with at least @size usable bytes (0: the default size).
  * Context: any thread; takes the size class's lock, may mmap. */
 stack_alloc_result stack_alloc(usize size);
