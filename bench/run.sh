@@ -22,15 +22,16 @@ trap 'rm -f "$out"' EXIT
 echo "== gort_bench (median of $reps repetitions)"
 "$bin" --benchmark_min_time="$min_time" --benchmark_repetitions="$reps" \
 	--benchmark_report_aggregates_only=true 2>/dev/null | tee "$out" |
-	grep -E '^BM_.*(_median|iterations:1 )' || true
+	grep -E '^BM_' | grep -vE '_(mean|stddev|cv) ' || true
 echo
 echo "== Go peers"
 go_out=$(bash "$here/go/run.sh")
 echo "$go_out"
 
-# One counter of one benchmark's median line: fig BM_name counter
+# One counter of one benchmark: fig NAME COUNTER, from NAME's median line
+# (with repetitions) or its only line (--quick), in ns or us as printed.
 fig() {
-	grep -E "^$1(/manual_time)?(_median)? " "$out" | head -1 |
+	{ grep -E "^$1_median " "$out" || grep -E "^$1 " "$out"; } | head -1 |
 		sed -E "s/.*$2=([0-9.]+)([kmun]?)s?.*/\1 \2/" |
 		awk '{ v = $1; u = $2;
 		       if (u == "k") v *= 1000; if (u == "u") v *= 1000;
@@ -47,12 +48,12 @@ ratio() {
 
 echo
 echo "== ratios, gort / peer, this run (lower is better)"
-ratio "switch / Boost.Context fcontext" "$(fig BM_switch_gort/manual_time_median ns_per_switch)" "$(fig BM_switch_boost_fcontext/manual_time_median ns_per_switch)"
-ratio "yield / Go runtime.Gosched" "$(fig BM_yield_gort/manual_time_median ns_per_op)" "$(gofig go_yield/procs=1)"
-ratio "yield / Boost.Fiber yield" "$(fig BM_yield_gort/manual_time_median ns_per_op)" "$(fig BM_yield_boost_fiber/manual_time_median ns_per_op)"
-ratio "spawn+join procs 1 / Go go+WaitGroup" "$(fig BM_spawn_join_gort/procs:1/manual_time_median ns_per_op)" "$(gofig go_spawn_join/procs=1)"
-ratio "spawn+join procs 2 / Go go+WaitGroup" "$(fig BM_spawn_join_gort/procs:2/manual_time_median ns_per_op)" "$(gofig go_spawn_join/procs=2)"
-ratio "spawn+join procs 1 / Boost.Fiber" "$(fig BM_spawn_join_gort/procs:1/manual_time_median ns_per_op)" "$(fig BM_spawn_join_boost_fiber/manual_time_median ns_per_op)"
-ratio "wake procs 2 / Go chan ping-pong" "$(fig BM_wake_gort/procs:2/manual_time_median ns_per_op)" "$(gofig go_chan_pingpong/procs=2)"
+ratio "switch / Boost.Context fcontext" "$(fig BM_switch_gort/manual_time ns_per_switch)" "$(fig BM_switch_boost_fcontext/manual_time ns_per_switch)"
+ratio "yield / Go runtime.Gosched" "$(fig BM_yield_gort/manual_time ns_per_op)" "$(gofig go_yield/procs=1)"
+ratio "yield / Boost.Fiber yield" "$(fig BM_yield_gort/manual_time ns_per_op)" "$(fig BM_yield_boost_fiber/manual_time ns_per_op)"
+ratio "spawn+join procs 1 / Go go+WaitGroup" "$(fig BM_spawn_join_gort/procs:1/manual_time ns_per_op)" "$(gofig go_spawn_join/procs=1)"
+ratio "spawn+join procs 2 / Go go+WaitGroup" "$(fig BM_spawn_join_gort/procs:2/manual_time ns_per_op)" "$(gofig go_spawn_join/procs=2)"
+ratio "spawn+join procs 1 / Boost.Fiber" "$(fig BM_spawn_join_gort/procs:1/manual_time ns_per_op)" "$(fig BM_spawn_join_boost_fiber/manual_time ns_per_op)"
+ratio "wake procs 2 / Go chan ping-pong" "$(fig BM_wake_gort/procs:2/manual_time ns_per_op)" "$(gofig go_chan_pingpong/procs=2)"
 ratio "sleep(1ms) lateness / Go time.Sleep" "$(fig BM_sleep_late_gort/iterations:1 late_median_us)" "$(echo "$go_out" | grep go_sleep_late | sed -E 's/.*median=([0-9.]+).*/\1/')"
 ratio "sleep(1ms) lateness / clock_nanosleep" "$(fig BM_sleep_late_gort/iterations:1 late_median_us)" "$(fig BM_sleep_late_nanosleep/iterations:1 late_median_us)"
