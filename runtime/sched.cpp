@@ -259,6 +259,19 @@ static void handoffp(p *pp)
 	unlock(&sched.lock);
 }
 
+/* If startm() handed @mp a P, take it.  Context: sched.lock held; drops
+ * it, and returns true, only when there was one. */
+static bool take_nextp_unlock(m *mp)
+{
+	p *pp = mp->nextp;
+	if (pp == nullptr)
+		return false;
+	mp->nextp = nullptr;
+	unlock(&sched.lock);
+	acquirep(mp, pp);
+	return true;
+}
+
 /*
  * Sleep on the idle list until startm() hands us a P (true: we hold it),
  * or the runtime stops, or @deadline (0: none) passes or an earlier timer
@@ -301,13 +314,8 @@ static bool stopm(m *mp, i64 deadline)
 		mp->park.store(0, relaxed); /* before the checks: see above */
 
 		lock(&sched.lock);
-		if (mp->nextp != nullptr) {
-			p *pp = mp->nextp;
-			mp->nextp = nullptr;
-			unlock(&sched.lock);
-			acquirep(mp, pp);
+		if (take_nextp_unlock(mp))
 			return true;
-		}
 		bool waiter = sched.timer_waiter == mp;
 		bool stop = sched.stopping.load(relaxed);
 		if (stop ||
@@ -565,13 +573,8 @@ static bool stoplockedm(m *mp)
 	for (;;) {
 		mp->park.store(0, relaxed);
 		lock(&sched.lock);
-		if (mp->nextp != nullptr) {
-			p *pp = mp->nextp;
-			mp->nextp = nullptr;
-			unlock(&sched.lock);
-			acquirep(mp, pp);
+		if (take_nextp_unlock(mp))
 			return true;
-		}
 		if (sched.stopping.load(relaxed)) {
 			unlock(&sched.lock);
 			return false;
@@ -628,10 +631,8 @@ void mstart(m *mp)
 	fiber_init_thread(&mp->g0);
 	m_init_eh_slot(mp);
 	lock(&sched.lock);
-	p *pp = mp->nextp;
-	mp->nextp = nullptr;
-	unlock(&sched.lock);
-	acquirep(mp, pp);
+	if (!take_nextp_unlock(mp))
+		fatal("sched: a new M started without a P");
 	schedule_loop(mp);
 
 	/* The runtime is stopping; run() on m0 joins this thread. */
