@@ -7,6 +7,7 @@
  */
 #pragma once
 
+#include "gort/chan.h"
 #include "gort/panic.h"
 #include "gort/runtime.h"
 #include "gort/time.h"

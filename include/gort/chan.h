@@ -1,0 +1,189 @@
+/*
+ * gort/chan.h - Go's channels: typed, FIFO, buffered or not, closable.
+ *
+ *   gort::chan<int> ch;           // nil: send and recv block for ever
+ *   gort::chan<int> ch(0);        // unbuffered: a send waits for a receiver
+ *   gort::chan<int> jobs(128);    // buffered
+ *   jobs.send(42);                // ch <- 42
+ *   std::optional<int> v = jobs.recv();  // v, ok := <-jobs (nullopt: closed
+ *                                        // and drained)
+ *   jobs.close();
+ *   for (int j : jobs) ...        // for j := range jobs
+ *
+ * A chan is a handle, copied cheaply, as Go's channels are references.
+ * Goroutines block by parking; plain threads block their thread.  Misuse
+ * panics (throws gort::panic_error) with Go's messages: "send on closed
+ * channel", "close of closed channel", "close of nil channel".
+ * Memory model (as Go's): a send happens before the matching receive
+ * completes; a close happens before a receive that returns because of
+ * it; a receive from an unbuffered channel happens before the send
+ * completes; the k-th receive on a channel of capacity C happens before
+ * the (k+C)-th send completes.
+ */
+#pragma once
+
+#include "gort/panic.h"
+
+#include <cstddef>
+#include <iterator>
+#include <new>
+#include <optional>
+#include <utility>
+
+namespace gort {
+
+namespace rt {
+struct hchan;
+struct elem_ops {
+	unsigned long size;
+	unsigned long align;
+	void (*move_init)(void *dst, void *src);
+	void (*destroy)(void *p);
+};
+enum class chan_result { done, would_block, closed };
+hchan *chan_make(const elem_ops *ops, unsigned cap);
+void chan_ref(hchan *c);
+void chan_unref(hchan *c);
+chan_result chan_send(hchan *c, void *src, bool block);
+chan_result chan_recv(hchan *c, void *dst, bool block);
+bool chan_close(hchan *c);
+unsigned chan_len(hchan *c);
+unsigned chan_cap(hchan *c);
+[[noreturn]] void chan_block_forever(const char *reason);
+} // namespace rt
+
+template <typename T>
+class chan {
+public:
+	/* A nil channel. */
+	chan() = default;
+	/* A channel with room for @cap values (0: unbuffered). */
+	explicit chan(std::size_t cap) : c_(rt::chan_make(&ops_, unsigned(cap)))
+	{}
+	chan(const chan &o) : c_(o.c_)
+	{
+		if (c_ != nullptr)
+			rt::chan_ref(c_);
+	}
+	chan(chan &&o) noexcept : c_(std::exchange(o.c_, nullptr)) {}
+	chan &operator=(chan o) noexcept
+	{
+		std::swap(c_, o.c_);
+		return *this;
+	}
+	~chan()
+	{
+		if (c_ != nullptr)
+			rt::chan_unref(c_);
+	}
+
+	/* Block until @v is delivered (or buffered). */
+	void send(T v) const
+	{
+		if (c_ == nullptr)
+			rt::chan_block_forever("chan send (nil chan)");
+		if (rt::chan_send(c_, &v, true) == rt::chan_result::closed)
+			throw panic_error("send on closed channel");
+	}
+
+	/* Block until a value comes; nullopt once closed and drained. */
+	std::optional<T> recv() const
+	{
+		if (c_ == nullptr)
+			rt::chan_block_forever("chan receive (nil chan)");
+		return take(true);
+	}
+
+	/* Send without blocking; @v is moved from only if it was sent. */
+	bool try_send(T &&v) const
+	{
+		if (c_ == nullptr)
+			return false;
+		rt::chan_result r = rt::chan_send(c_, &v, false);
+		if (r == rt::chan_result::closed)
+			throw panic_error("send on closed channel");
+		return r == rt::chan_result::done;
+	}
+	bool try_send(const T &v) const
+	{
+		T copy(v);
+		return try_send(std::move(copy));
+	}
+
+	/* Receive without blocking: nullopt if no value is ready now (or the
+	 * channel is closed and drained, or nil). */
+	std::optional<T> try_recv() const
+	{
+		if (c_ == nullptr)
+			return std::nullopt;
+		return take(false);
+	}
+
+	void close() const
+	{
+		if (c_ == nullptr)
+			throw panic_error("close of nil channel");
+		if (!rt::chan_close(c_))
+			throw panic_error("close of closed channel");
+	}
+
+	std::size_t len() const { return c_ != nullptr ? rt::chan_len(c_) : 0; }
+	std::size_t cap() const { return c_ != nullptr ? rt::chan_cap(c_) : 0; }
+	explicit operator bool() const { return c_ != nullptr; }
+	bool operator==(const chan &o) const { return c_ == o.c_; }
+
+	/* for (T v : ch): receives until the channel is closed and drained. */
+	class iterator {
+	public:
+		using value_type = T;
+		using difference_type = std::ptrdiff_t;
+		iterator() = default;
+		explicit iterator(const chan *ch) : ch_(ch) { ++*this; }
+		T &operator*() { return *cur_; }
+		iterator &operator++()
+		{
+			cur_ = ch_->recv();
+			return *this;
+		}
+		void operator++(int) { ++*this; }
+		bool operator==(std::default_sentinel_t) const
+		{
+			return !cur_.has_value();
+		}
+
+	private:
+		const chan *ch_ = nullptr;
+		std::optional<T> cur_;
+	};
+	iterator begin() const { return iterator(this); }
+	std::default_sentinel_t end() const { return {}; }
+
+	/* The runtime's channel (select uses it). */
+	rt::hchan *handle() const { return c_; }
+
+private:
+	std::optional<T> take(bool block) const
+	{
+		alignas(T) unsigned char raw[sizeof(T)];
+		rt::chan_result r = rt::chan_recv(c_, raw, block);
+		if (r != rt::chan_result::done)
+			return std::nullopt;
+		T *p = std::launder(reinterpret_cast<T *>(raw));
+		std::optional<T> out(std::move(*p));
+		p->~T();
+		return out;
+	}
+
+	static constexpr rt::elem_ops ops_ = {
+		sizeof(T), alignof(T),
+		[](void *dst, void *src) {
+			new (dst) T(std::move(*static_cast<T *>(src)));
+		},
+		[](void *p) {
+			static_cast<T *>(p)->~T();
+		}};
+
+	rt::hchan *c_ = nullptr;
+};
+
+} // namespace gort

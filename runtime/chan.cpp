@@ -1,0 +1,204 @@
+/*
+ * runtime/chan.cpp - see chan.h for the invariants.
+ */
+#include "runtime/chan.h"
+
+#include "runtime/futex_linux.h"
+#include "runtime/panic.h"
+
+#include <new>
+
+namespace gort::rt {
+
+void sudogq::push(sudog *s)
+{
+	s->next = nullptr;
+	if (tail != nullptr)
+		tail->next = s;
+	else
+		head = s;
+	tail = s;
+}
+
+sudog *sudogq::pop()
+{
+	sudog *s = head;
+	if (s != nullptr) {
+		head = s->next;
+		if (head == nullptr)
+			tail = nullptr;
+		s->next = nullptr;
+	}
+	return s;
+}
+
+hchan *chan_make(const elem_ops *ops, unsigned cap)
+{
+	hchan *c = new hchan();
+	c->ops = ops;
+	c->dataqsiz = cap;
+	if (cap > 0)
+		c->buf = static_cast<unsigned char *>(::operator new(
+			usize(cap) * ops->size, std::align_val_t(ops->align)));
+	return c;
+}
+
+void chan_ref(hchan *c)
+{
+	c->refs.fetch_add(1, std::memory_order_relaxed);
+}
+
+void chan_unref(hchan *c)
+{
+	/* acq_rel: the last owner sees every other owner's writes. */
+	if (c->refs.fetch_sub(1, std::memory_order_acq_rel) != 1)
+		return;
+	for (u32 i = 0; i < c->qcount; i++)
+		c->ops->destroy(c->buf + usize((c->recvx + i) % c->dataqsiz) *
+						 c->ops->size);
+	if (c->buf != nullptr)
+		::operator delete(c->buf, std::align_val_t(c->ops->align));
+	delete c;
+}
+
+static void *slot(hchan *c, u32 i)
+{
+	return c->buf + usize(i) * c->ops->size;
+}
+
+/* Park or sleep until woken; drops c->lock. */
+static void wait_on(hchan *c, sudog *s, const char *reason)
+{
+	waiter_block(&s->w, &c->lock, reason);
+}
+
+chan_result chan_send(hchan *c, void *src, bool block)
+{
+	lock(&c->lock);
+	if (c->closed) {
+		unlock(&c->lock);
+		return chan_result::closed;
+	}
+	if (sudog *r = c->recvq.pop()) {
+		/* INV-CHAN-2: straight into the waiting receiver. */
+		c->ops->move_init(r->elem, src);
+		r->success = true;
+		unlock(&c->lock);
+		waiter_wake(&r->w);
+		return chan_result::done;
+	}
+	if (c->qcount < c->dataqsiz) {
+		c->ops->move_init(slot(c, c->sendx), src);
+		c->sendx = (c->sendx + 1) % c->dataqsiz;
+		c->qcount++;
+		unlock(&c->lock);
+		return chan_result::done;
+	}
+	if (!block) {
+		unlock(&c->lock);
+		return chan_result::would_block;
+	}
+	sudog s;
+	waiter_init(&s.w);
+	s.elem = src;
+	c->sendq.push(&s);
+	wait_on(c, &s, "chan send");
+	/* A receiver moved the value out, or close woke us. */
+	return s.success ? chan_result::done : chan_result::closed;
+}
+
+chan_result chan_recv(hchan *c, void *dst, bool block)
+{
+	lock(&c->lock);
+	if (sudog *snd = c->sendq.pop()) {
+		if (c->dataqsiz == 0) {
+			c->ops->move_init(dst, snd->elem);
+		} else {
+			/* Full buffer: take the oldest, and the sender's value
+			 * takes its slot (FIFO, INV-CHAN-2). */
+			void *old = slot(c, c->recvx);
+			c->ops->move_init(dst, old);
+			c->ops->destroy(old);
+			c->ops->move_init(old, snd->elem);
+			c->recvx = (c->recvx + 1) % c->dataqsiz;
+			c->sendx = c->recvx;
+		}
+		snd->success = true;
+		unlock(&c->lock);
+		waiter_wake(&snd->w);
+		return chan_result::done;
+	}
+	if (c->qcount > 0) {
+		void *old = slot(c, c->recvx);
+		c->ops->move_init(dst, old);
+		c->ops->destroy(old);
+		c->recvx = (c->recvx + 1) % c->dataqsiz;
+		c->qcount--;
+		unlock(&c->lock);
+		return chan_result::done;
+	}
+	if (c->closed) {
+		unlock(&c->lock);
+		return chan_result::closed;
+	}
+	if (!block) {
+		unlock(&c->lock);
+		return chan_result::would_block;
+	}
+	sudog s;
+	waiter_init(&s.w);
+	s.elem = dst;
+	c->recvq.push(&s);
+	wait_on(c, &s, "chan receive");
+	return s.success ? chan_result::done : chan_result::closed;
+}
+
+bool chan_close(hchan *c)
+{
+	lock(&c->lock);
+	if (c->closed) {
+		unlock(&c->lock);
+		return false;
+	}
+	c->closed = true;
+	/* Everyone waiting leaves: receivers with nothing, senders to
+	 * panic.  Wake them after dropping the lock. */
+	sudogq woken;
+	while (sudog *s = c->recvq.pop())
+		woken.push(s);
+	while (sudog *s = c->sendq.pop())
+		woken.push(s);
+	unlock(&c->lock);
+	while (sudog *s = woken.pop()) {
+		s->success = false;
+		waiter_wake(&s->w);
+	}
+	return true;
+}
+
+unsigned chan_cap(hchan *c)
+{
+	return c->dataqsiz;
+}
+
+u32 chan_len(hchan *c)
+{
+	lock(&c->lock);
+	u32 n = c->qcount;
+	unlock(&c->lock);
+	return n;
+}
+
+void chan_block_forever(const char *reason)
+{
+	if (current_g() != nullptr) {
+		park(nullptr, nullptr, reason); /* nobody will ready us */
+		fatal("chan: a goroutine blocked on a nil channel was woken");
+	}
+	sched.foreign_used.store(true, std::memory_order_relaxed);
+	std::atomic<u32> never{0};
+	for (;;)
+		futex_wait(&never, 0, -1);
+}
+
+} // namespace gort::rt

@@ -1,0 +1,69 @@
+/*
+ * runtime/chan.h - the type-erased core of gort::chan<T> (gort/chan.h):
+ * a lock, a ring buffer of elements, and FIFO queues of blocked senders
+ * and receivers, as in Go's runtime/chan.go.
+ *
+ * INV-CHAN-1: sendq is non-empty only while the buffer is full (or the
+ *   channel unbuffered) and no receiver waits; recvq only while the
+ *   buffer is empty and no sender waits.  So an operation that finds a
+ *   waiter on the other side always completes with it directly.
+ * INV-CHAN-2: a blocked receiver on an unbuffered channel is handed the
+ *   value straight into its destination (sudog.elem), never through a
+ *   buffer; a receiver that takes from a full buffer refills that slot
+ *   from the first blocked sender, which keeps FIFO order.
+ * INV-CHAN-3: every field is guarded by lock; a sudog is on at most one
+ *   queue, and its waiter is woken exactly once, after the value moved.
+ * Memory model: each operation takes the lock, so a send happens before
+ * the receive that takes its value completes, a close before a receive
+ * that sees it, an unbuffered receive before its send completes, and the
+ * k-th receive before the (k+C)-th send completes (the slot it frees).
+ *
+ * Elements move through two functions supplied by the typed wrapper:
+ * move_init(dst, src) move-constructs into raw storage, destroy(p) ends an
+ * element's life.  The core never copies.
+ */
+#pragma once
+
+#include <gort/chan.h>
+
+#include "runtime/lock.h"
+#include "runtime/waitq.h"
+
+namespace gort::rt {
+
+struct sudog {
+	waiter w;	       /* who sleeps */
+	void *elem = nullptr;  /* send: the value; recv: raw storage */
+	bool success = false;  /* woken by a transfer, not by close */
+	sudog *next = nullptr; /* the channel's queue */
+};
+
+struct sudogq {
+	sudog *head = nullptr;
+	sudog *tail = nullptr;
+	void push(sudog *s);
+	sudog *pop();
+};
+
+struct hchan {
+	rt_lock lock;
+	u32 qcount = 0;	  /* elements in buf */
+	u32 dataqsiz = 0; /* capacity */
+	u32 sendx = 0, recvx = 0;
+	bool closed = false;
+	unsigned char *buf = nullptr;
+	const elem_ops *ops = nullptr;
+	sudogq recvq, sendq;
+	std::atomic<long> refs{1}; /* handles (gort::chan copies) */
+};
+
+/* The operations themselves (chan_make, chan_send, chan_recv, chan_close,
+ * chan_len, chan_cap, chan_block_forever) are declared in gort/chan.h,
+ * next to the template that calls them:
+ *   chan_send: moves from *src only when the result is done; closed means
+ *     the caller panics.
+ *   chan_recv: constructs *dst only when the result is done; closed means
+ *     closed and drained.
+ *   chan_close: false if it was closed already (the caller panics). */
+
+} // namespace gort::rt
