@@ -22,14 +22,43 @@ void sudogq::push(sudog *s)
 
 sudog *sudogq::pop()
 {
-	sudog *s = head;
-	if (s != nullptr) {
+	for (;;) {
+		sudog *s = head;
+		if (s == nullptr)
+			return nullptr;
 		head = s->next;
 		if (head == nullptr)
 			tail = nullptr;
 		s->next = nullptr;
+		if (s->sel == nullptr)
+			return s;
+		u32 zero = 0;
+		/* acq_rel: the winner's writes (success, elem) reach the
+		 * selecting G through its own acquire of done. */
+		if (s->sel->done.compare_exchange_strong(
+			    zero, 1, std::memory_order_acq_rel)) {
+			s->sel->winner = s;
+			return s;
+		}
+		/* Its select was won elsewhere: drop it, try the next. */
 	}
-	return s;
+}
+
+void sudogq::remove(sudog *s)
+{
+	sudog *prev = nullptr;
+	for (sudog *x = head; x != nullptr; prev = x, x = x->next) {
+		if (x != s)
+			continue;
+		if (prev != nullptr)
+			prev->next = x->next;
+		else
+			head = x->next;
+		if (tail == x)
+			tail = prev;
+		x->next = nullptr;
+		return;
+	}
 }
 
 hchan *chan_make(const elem_ops *ops, unsigned cap)
@@ -69,7 +98,7 @@ static void *slot(hchan *c, u32 i)
 /* Park or sleep until woken; drops c->lock. */
 static void wait_on(hchan *c, sudog *s, const char *reason)
 {
-	waiter_block(&s->w, &c->lock, reason);
+	waiter_block(s->w, &c->lock, reason);
 }
 
 chan_result chan_send(hchan *c, void *src, bool block)
@@ -84,7 +113,7 @@ chan_result chan_send(hchan *c, void *src, bool block)
 		c->ops->move_init(r->elem, src);
 		r->success = true;
 		unlock(&c->lock);
-		waiter_wake(&r->w);
+		waiter_wake(r->w);
 		return chan_result::done;
 	}
 	if (c->qcount < c->dataqsiz) {
@@ -98,9 +127,12 @@ chan_result chan_send(hchan *c, void *src, bool block)
 		unlock(&c->lock);
 		return chan_result::would_block;
 	}
+	waiter w;
+	waiter_init(&w);
 	sudog s;
-	waiter_init(&s.w);
+	s.w = &w;
 	s.elem = src;
+	s.c = c;
 	c->sendq.push(&s);
 	wait_on(c, &s, "chan send");
 	/* A receiver moved the value out, or close woke us. */
@@ -125,7 +157,7 @@ chan_result chan_recv(hchan *c, void *dst, bool block)
 		}
 		snd->success = true;
 		unlock(&c->lock);
-		waiter_wake(&snd->w);
+		waiter_wake(snd->w);
 		return chan_result::done;
 	}
 	if (c->qcount > 0) {
@@ -145,9 +177,12 @@ chan_result chan_recv(hchan *c, void *dst, bool block)
 		unlock(&c->lock);
 		return chan_result::would_block;
 	}
+	waiter w;
+	waiter_init(&w);
 	sudog s;
-	waiter_init(&s.w);
+	s.w = &w;
 	s.elem = dst;
+	s.c = c;
 	c->recvq.push(&s);
 	wait_on(c, &s, "chan receive");
 	return s.success ? chan_result::done : chan_result::closed;
@@ -169,9 +204,11 @@ bool chan_close(hchan *c)
 	while (sudog *s = c->sendq.pop())
 		woken.push(s);
 	unlock(&c->lock);
-	while (sudog *s = woken.pop()) {
+	/* Not woken.pop(): these already won their selects above. */
+	while (sudog *s = woken.head) {
+		woken.head = s->next;
 		s->success = false;
-		waiter_wake(&s->w);
+		waiter_wake(s->w);
 	}
 	return true;
 }

@@ -31,18 +31,29 @@
 
 namespace gort::rt {
 
+/* A select's shared state: the first waker to CAS done wins. */
+struct select_state {
+	std::atomic<u32> done{0};
+	struct sudog *winner = nullptr; /* set by the winning waker */
+};
+
 struct sudog {
-	waiter w;	       /* who sleeps */
-	void *elem = nullptr;  /* send: the value; recv: raw storage */
-	bool success = false;  /* woken by a transfer, not by close */
-	sudog *next = nullptr; /* the channel's queue */
+	waiter *w = nullptr;  /* who sleeps (shared by a select's sudogs) */
+	void *elem = nullptr; /* send: the value; recv: raw storage */
+	bool success = false; /* woken by a transfer, not by close */
+	select_state *sel = nullptr; /* non-null: part of a select */
+	struct hchan *c = nullptr;   /* the channel it waits on */
+	sudog *next = nullptr;	     /* the channel's queue */
 };
 
 struct sudogq {
 	sudog *head = nullptr;
 	sudog *tail = nullptr;
 	void push(sudog *s);
+	/* The first sudog that may still be woken: a select's sudog counts
+	 * only if this caller wins its select (and is then its winner). */
 	sudog *pop();
+	void remove(sudog *s); /* a select's losing sudog; O(queue) */
 };
 
 struct hchan {

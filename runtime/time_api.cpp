@@ -43,9 +43,14 @@ static void on_fire(rt::timer *, void *arg)
 		rt::waiter_wake(w);
 }
 
+static void start_raw(rt::timer *t, std::chrono::nanoseconds d)
+{
+	rt::timer_start(t, rt::nanotime() + d.count());
+}
+
 static void start(timer_state *st, std::chrono::nanoseconds d)
 {
-	rt::timer_start(&st->t, rt::nanotime() + d.count());
+	start_raw(&st->t, d);
 }
 
 timer::timer(std::chrono::nanoseconds d) : timer(d, {}) {}
@@ -136,9 +141,30 @@ void ticker::wait()
 	t_.wait();
 }
 
-std::unique_ptr<timer> after(std::chrono::nanoseconds d)
+chan<std::chrono::steady_clock::time_point> after(std::chrono::nanoseconds d)
 {
-	return std::make_unique<timer>(d);
+	if (!rt::sched.running.load(std::memory_order_acquire))
+		throw panic_error("gort: timers need a running runtime; "
+				  "create them inside gort::run()");
+	using tp = std::chrono::steady_clock::time_point;
+	/* Owns itself until it fires: the runtime never touches a one-shot
+	 * timer after calling its fn, so the fn may delete it. */
+	struct once {
+		rt::timer t;
+		chan<tp> ch{1};
+	};
+	auto o = new once();
+	o->t.fn = [](rt::timer *, void *arg) {
+		auto op = static_cast<once *>(arg);
+		/* Capacity 1 and one send: it never blocks, so it is fine on
+		 * a scheduler context. */
+		(void)op->ch.try_send(std::chrono::steady_clock::now());
+		delete op;
+	};
+	o->t.arg = o;
+	chan<tp> result = o->ch;
+	start_raw(&o->t, d);
+	return result;
 }
 
 } // namespace gort

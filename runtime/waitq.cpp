@@ -35,6 +35,28 @@ void waiter_block(waiter *w, rt_lock *l, const char *reason)
 		futex_wait(&w->note, 0, -1);
 }
 
+void waiter_block_with(waiter *w, void (*release)(void *arg), void *arg,
+		       const char *reason)
+{
+	struct ctx {
+		void (*release)(void *);
+		void *arg;
+	} c{release, arg};
+	if (w->gp != nullptr) {
+		park(
+			[](g *, void *p) {
+				auto cp = static_cast<ctx *>(p);
+				cp->release(cp->arg);
+				return true;
+			},
+			&c, reason);
+		return;
+	}
+	release(arg);
+	while (w->note.load(std::memory_order_acquire) == 0)
+		futex_wait(&w->note, 0, -1);
+}
+
 void waiter_wake(waiter *w)
 {
 	g *gp = w->gp; /* read first: once readied, w may vanish */

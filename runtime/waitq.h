@@ -60,6 +60,11 @@ void waiter_init(waiter *w);
  * @reason: Go's wait reason, shown in deadlock reports. */
 void waiter_block(waiter *w, rt_lock *l, const char *reason);
 
+/* The same, for a waiter queued on several objects at once (select):
+ * @release(@arg) drops every lock it holds. */
+void waiter_block_with(waiter *w, void (*release)(void *arg), void *arg,
+		       const char *reason);
+
 /* Wake @w, already taken off its queue.  @w may be gone on return. */
 void waiter_wake(waiter *w);
 

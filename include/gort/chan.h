@@ -50,6 +50,15 @@ bool chan_close(hchan *c);
 unsigned chan_len(hchan *c);
 unsigned chan_cap(hchan *c);
 [[noreturn]] void chan_block_forever(const char *reason);
+struct scase {
+	hchan *c;   /* nullptr: never chosen (a nil channel, or default) */
+	void *elem; /* send: the value; recv: raw storage for one */
+	bool send;
+};
+/* The chosen case's index, or -1 when nothing was ready and !block.
+ * *ok: recv: a value arrived (false: closed); send: false means the
+ * channel was closed (the caller panics). */
+int select_run(scase *cases, int n, bool block, bool *ok);
 } // namespace rt
 
 template <typename T>
@@ -185,5 +194,132 @@ private:
 
 	rt::hchan *c_ = nullptr;
 };
+
+/*
+ * select: wait on several channel operations, run the code of the one
+ * that happens.
+ *
+ *   int i = gort::select(
+ *           gort::recv_case(jobs, [&](std::optional<int> j) { ... }),
+ *           gort::send_case(out, result, [&] { ... }),
+ *           gort::recv_case(timeout, [&](auto) { ... }),
+ *           gort::default_case([&] { ... }));   // optional
+ *
+ * As Go's: when several cases are ready one is chosen at random, each
+ * with equal probability; with none ready it runs the default case, or
+ * blocks (parks) until one is.  A nil channel's case is never chosen.  A
+ * recv case's function gets std::nullopt when its channel is closed; a
+ * send case on a closed channel panics ("send on closed channel").
+ * select returns the index of the chosen case (the default's, if that
+ * ran).  At most 64 cases.
+ */
+template <typename T, typename F>
+class recv_case_t {
+public:
+	recv_case_t(const chan<T> &ch, F fn)
+	    : c_(ch.handle()), fn_(std::move(fn))
+	{}
+	rt::scase prepare() { return {c_, raw_, false}; }
+	void complete(bool ok)
+	{
+		if (!ok) {
+			fn_(std::optional<T>());
+			return;
+		}
+		T *p = std::launder(reinterpret_cast<T *>(raw_));
+		std::optional<T> v(std::move(*p));
+		p->~T();
+		fn_(std::move(v));
+	}
+
+private:
+	rt::hchan *c_;
+	F fn_;
+	alignas(T) unsigned char raw_[sizeof(T)];
+};
+
+template <typename T, typename F>
+class send_case_t {
+public:
+	send_case_t(const chan<T> &ch, T v, F fn)
+	    : c_(ch.handle()), v_(std::move(v)), fn_(std::move(fn))
+	{}
+	rt::scase prepare() { return {c_, &v_, true}; }
+	void complete(bool ok)
+	{
+		if (!ok)
+			throw panic_error("send on closed channel");
+		fn_();
+	}
+
+private:
+	rt::hchan *c_;
+	T v_;
+	F fn_;
+};
+
+template <typename F>
+class default_case_t {
+public:
+	explicit default_case_t(F fn) : fn_(std::move(fn)) {}
+	rt::scase prepare() { return {nullptr, nullptr, false}; }
+	void complete(bool) { fn_(); }
+	static constexpr bool is_default = true;
+
+private:
+	F fn_;
+};
+
+template <typename T, typename F>
+recv_case_t<T, F> recv_case(const chan<T> &ch, F fn)
+{
+	return {ch, std::move(fn)};
+}
+
+template <typename T, typename U, typename F>
+send_case_t<T, F> send_case(const chan<T> &ch, U &&v, F fn)
+{
+	return {ch, T(std::forward<U>(v)), std::move(fn)};
+}
+
+template <typename F>
+default_case_t<F> default_case(F fn)
+{
+	return default_case_t<F>(std::move(fn));
+}
+
+namespace detail {
+template <typename C>
+constexpr bool is_default_case = false;
+template <typename F>
+constexpr bool is_default_case<default_case_t<F>> = true;
+} // namespace detail
+
+template <typename... Cases>
+int select(Cases &&...cases)
+{
+	constexpr std::size_t n = sizeof...(Cases);
+	static_assert(n > 0 && n <= 64, "select takes 1 to 64 cases");
+	constexpr int ndefault =
+		(int(detail::is_default_case<std::decay_t<Cases>>) + ...);
+	static_assert(ndefault <= 1, "select: at most one default case");
+
+	rt::scase sc[n];
+	std::size_t i = 0;
+	((sc[i++] = cases.prepare()), ...);
+	bool ok = false;
+	int k = rt::select_run(sc, int(n), ndefault == 0, &ok);
+	if (k < 0) { /* nothing ready: the default case */
+		i = 0;
+		((detail::is_default_case<std::decay_t<Cases>>
+			  ? (void)(k = int(i))
+			  : (void)0,
+		  i++),
+		 ...);
+	}
+	i = 0;
+	((i++ == std::size_t(k) ? cases.complete(ok) : void()), ...);
+	return k;
+}
 
 } // namespace gort

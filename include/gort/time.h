@@ -10,12 +10,15 @@
  *   for (int i = 0; i < 5; i++)
  *           tk.wait();        // one tick each; missed ticks are dropped
  *
- * Until channels exist, after(d) returns a started timer to wait on.
+ * after(d) is Go's time.After: a channel that receives the time once, d
+ * from now, for select timeouts.
  * Timers are not copyable or movable: the runtime holds their address.
  * They exist only while run() is active (creating one outside throws
  * panic_error); plain threads may wait on them meanwhile.
  */
 #pragma once
+
+#include "gort/chan.h"
 
 #include <chrono>
 #include <memory>
@@ -66,7 +69,8 @@ private:
 	std::chrono::nanoseconds period_;
 };
 
-/* A started one-shot timer firing after @d. */
-std::unique_ptr<timer> after(std::chrono::nanoseconds d);
+/* Go's time.After: a channel (capacity 1) that receives the time @d from
+ * now.  Nothing to stop: if nobody receives, the value just waits. */
+chan<std::chrono::steady_clock::time_point> after(std::chrono::nanoseconds d);
 
 } // namespace gort

@@ -137,8 +137,8 @@ TEST(timer, after_and_waiting_from_a_plain_thread)
 		wg.add(1);
 		std::thread t([&] {
 			auto t0 = clk::now();
-			auto tm = gort::after(5ms);
-			tm->wait(); /* blocks this thread, not a goroutine */
+			auto ch = gort::after(5ms);
+			(void)ch.recv(); /* blocks this thread, not a goroutine */
 			EXPECT_GE(clk::now() - t0, 5ms);
 			wg.done();
 		});
