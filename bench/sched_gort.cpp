@@ -17,6 +17,7 @@ namespace {
 constexpr std::uint64_t YIELD_BATCH = 1 << 16;
 constexpr std::uint64_t SPAWN_BATCH = 100000; /* as bench/go/spawn.go */
 constexpr std::uint64_t WAKE_BATCH = 1 << 14;
+constexpr std::uint64_t CHAN_ITEMS = 1 << 18;
 
 /* One untimed run first: the first run() of a process maps its stack
  * arenas and faults in their pages, which later runs reuse (as Go's
@@ -54,6 +55,46 @@ void BM_wake_gort(benchmark::State &state)
 		2 * WAKE_BATCH);
 }
 
+void BM_chan_pingpong_gort(benchmark::State &state)
+{
+	int procs = int(state.range(0));
+	run_ops(
+		state,
+		[procs] { return chan_pingpong_gort(WAKE_BATCH, procs); },
+		2 * WAKE_BATCH);
+}
+
+void BM_chan_buffered128_gort(benchmark::State &state)
+{
+	int procs = int(state.range(0));
+	run_ops(
+		state,
+		[procs] { return chan_buffered_gort(CHAN_ITEMS, procs); },
+		CHAN_ITEMS);
+}
+
+void BM_chan_pingpong_boost_fiber(benchmark::State &state)
+{
+	if (!have_boost_fiber()) {
+		state.SkipWithError("built without libboost-fiber-dev");
+		return;
+	}
+	run_ops(
+		state, [] { return chan_pingpong_boost_fiber(WAKE_BATCH); },
+		2 * WAKE_BATCH);
+}
+
+void BM_chan_buffered128_boost_fiber(benchmark::State &state)
+{
+	if (!have_boost_fiber()) {
+		state.SkipWithError("built without libboost-fiber-dev");
+		return;
+	}
+	run_ops(
+		state, [] { return chan_buffered_boost_fiber(CHAN_ITEMS); },
+		CHAN_ITEMS);
+}
+
 /* Lateness is a distribution, not a rate: report median and max (us). */
 void BM_sleep_late_gort(benchmark::State &state)
 {
@@ -82,5 +123,17 @@ BENCHMARK(BM_spawn_join_gort)
 	->Arg(2)
 	->UseManualTime();
 BENCHMARK(BM_wake_gort)->ArgName("procs")->Arg(1)->Arg(2)->UseManualTime();
+BENCHMARK(BM_chan_pingpong_gort)
+	->ArgName("procs")
+	->Arg(1)
+	->Arg(2)
+	->UseManualTime();
+BENCHMARK(BM_chan_pingpong_boost_fiber)->UseManualTime();
+BENCHMARK(BM_chan_buffered128_gort)
+	->ArgName("procs")
+	->Arg(1)
+	->Arg(2)
+	->UseManualTime();
+BENCHMARK(BM_chan_buffered128_boost_fiber)->UseManualTime();
 BENCHMARK(BM_sleep_late_gort)->Iterations(1);
 BENCHMARK(BM_sleep_late_nanosleep)->Iterations(1);

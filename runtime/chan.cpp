@@ -13,23 +13,33 @@ namespace gort::rt {
 void sudogq::push(sudog *s)
 {
 	s->next = nullptr;
+	s->prev = tail;
 	if (tail != nullptr)
 		tail->next = s;
 	else
 		head = s;
 	tail = s;
+	s->queued = true;
+}
+
+void sudogq::unlink(sudog *s)
+{
+	if (s->prev != nullptr)
+		s->prev->next = s->next;
+	else
+		head = s->next;
+	if (s->next != nullptr)
+		s->next->prev = s->prev;
+	else
+		tail = s->prev;
+	s->next = s->prev = nullptr;
+	s->queued = false;
 }
 
 sudog *sudogq::pop()
 {
-	for (;;) {
-		sudog *s = head;
-		if (s == nullptr)
-			return nullptr;
-		head = s->next;
-		if (head == nullptr)
-			tail = nullptr;
-		s->next = nullptr;
+	while (sudog *s = head) {
+		unlink(s);
 		if (s->sel == nullptr)
 			return s;
 		u32 zero = 0;
@@ -42,23 +52,13 @@ sudog *sudogq::pop()
 		}
 		/* Its select was won elsewhere: drop it, try the next. */
 	}
+	return nullptr;
 }
 
 void sudogq::remove(sudog *s)
 {
-	sudog *prev = nullptr;
-	for (sudog *x = head; x != nullptr; prev = x, x = x->next) {
-		if (x != s)
-			continue;
-		if (prev != nullptr)
-			prev->next = x->next;
-		else
-			head = x->next;
-		if (tail == x)
-			tail = prev;
-		x->next = nullptr;
-		return;
-	}
+	if (s->queued)
+		unlink(s);
 }
 
 hchan *chan_make(const elem_ops *ops, unsigned cap)
@@ -206,7 +206,7 @@ bool chan_close(hchan *c)
 	unlock(&c->lock);
 	/* Not woken.pop(): these already won their selects above. */
 	while (sudog *s = woken.head) {
-		woken.head = s->next;
+		woken.unlink(s);
 		s->success = false;
 		waiter_wake(s->w);
 	}

@@ -91,6 +91,55 @@ std::uint64_t wake_gort(std::uint64_t rounds, int procs)
 	return ns;
 }
 
+std::uint64_t chan_pingpong_gort(std::uint64_t rounds, int procs)
+{
+	std::uint64_t ns = 0;
+	gort::run(
+		[&] {
+			gort::chan<int> ping(0), pong(0);
+			gort::go([=] {
+				for (int v : ping)
+					pong.send(v);
+				pong.close();
+			});
+			ping.send(
+				0); /* the replier runs before the clock starts */
+			(void)pong.recv();
+			std::uint64_t t0 = now_ns();
+			for (std::uint64_t i = 0; i < rounds; i++) {
+				ping.send(1);
+				(void)pong.recv();
+			}
+			ns = now_ns() - t0;
+			ping.close();
+			(void)pong.recv();
+		},
+		gort::config{.procs = procs});
+	return ns;
+}
+
+std::uint64_t chan_buffered_gort(std::uint64_t items, int procs)
+{
+	std::uint64_t ns = 0;
+	gort::run(
+		[&] {
+			gort::chan<int> ch(128), done(0);
+			gort::go([=] {
+				for (int v : ch)
+					(void)v;
+				done.close();
+			});
+			std::uint64_t t0 = now_ns();
+			for (std::uint64_t i = 0; i < items; i++)
+				ch.send(int(i));
+			ch.close();
+			(void)done.recv();
+			ns = now_ns() - t0;
+		},
+		gort::config{.procs = procs});
+	return ns;
+}
+
 lateness_gort sleep_lateness_gort(int sleeps)
 {
 	std::vector<double> late;

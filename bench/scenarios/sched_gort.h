@@ -23,6 +23,14 @@ std::uint64_t spawn_join_gort(std::uint64_t n, int procs);
  * Peer: Go's unbuffered-channel ping-pong. */
 std::uint64_t wake_gort(std::uint64_t rounds, int procs);
 
+/* Unbuffered channel ping-pong between two goroutines, @rounds round
+ * trips (2 * @rounds messages), at @procs.  Peer: Go's, Boost.Fiber's. */
+std::uint64_t chan_pingpong_gort(std::uint64_t rounds, int procs);
+
+/* A producer sends @items ints through a channel of capacity 128 to a
+ * consumer, at @procs.  Peer: Go's, Boost.Fiber's buffered_channel. */
+std::uint64_t chan_buffered_gort(std::uint64_t items, int procs);
+
 /* How late gort::sleep(1ms) returns on an idle runtime, @sleeps times. */
 struct lateness_gort {
 	double median_us, max_us;

@@ -80,6 +80,53 @@ std::uint64_t yield_boost_fiber(std::uint64_t rounds)
 	return s.t1 - s.t0;
 }
 
+std::uint64_t chan_pingpong_boost_fiber(std::uint64_t rounds)
+{
+	boost::fibers::unbuffered_channel<int> ping, pong;
+	std::uint64_t t0 = 0, t1 = 0;
+	boost::fibers::fiber b([&] {
+		int v;
+		while (ping.pop(v) == boost::fibers::channel_op_status::success)
+			pong.push(v);
+	});
+	boost::fibers::fiber a([&] {
+		int v;
+		ping.push(0);
+		pong.pop(v);
+		t0 = now_ns();
+		for (std::uint64_t i = 0; i < rounds; i++) {
+			ping.push(1);
+			pong.pop(v);
+		}
+		t1 = now_ns();
+		ping.close();
+	});
+	a.join();
+	b.join();
+	return t1 - t0;
+}
+
+std::uint64_t chan_buffered_boost_fiber(std::uint64_t items)
+{
+	boost::fibers::buffered_channel<int> ch(128);
+	std::uint64_t t0 = 0, t1 = 0;
+	boost::fibers::fiber consumer([&] {
+		int v;
+		while (ch.pop(v) == boost::fibers::channel_op_status::success)
+			;
+		t1 = now_ns();
+	});
+	boost::fibers::fiber producer([&] {
+		t0 = now_ns();
+		for (std::uint64_t i = 0; i < items; i++)
+			ch.push(int(i));
+		ch.close();
+	});
+	producer.join();
+	consumer.join();
+	return t1 - t0;
+}
+
 std::uint64_t spawn_join_boost_fiber(std::uint64_t n)
 {
 	/*
@@ -113,6 +160,15 @@ std::uint64_t yield_boost_fiber(std::uint64_t)
 }
 
 std::uint64_t spawn_join_boost_fiber(std::uint64_t)
+{
+	return 0;
+}
+
+std::uint64_t chan_pingpong_boost_fiber(std::uint64_t)
+{
+	return 0;
+}
+std::uint64_t chan_buffered_boost_fiber(std::uint64_t)
 {
 	return 0;
 }

@@ -30,6 +30,11 @@ std::uint64_t spawn_join_boost_fiber(std::uint64_t n);
 
 bool have_boost_fiber();
 
+/* Boost.Fiber's unbuffered_channel ping-pong, @rounds round trips, and
+ * buffered_channel (capacity 128) throughput, @items items; one thread. */
+std::uint64_t chan_pingpong_boost_fiber(std::uint64_t rounds);
+std::uint64_t chan_buffered_boost_fiber(std::uint64_t items);
+
 /*
  * @n times pthread_create + pthread_join of a thread that does nothing.
  * @pinned: the caller, and so each child, is pinned to the CPU it is on,

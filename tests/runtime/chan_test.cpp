@@ -248,29 +248,61 @@ TEST(chan, seed_memory_model_examples)
 	}
 }
 
-/* Go's concurrent prime sieve: the first 1,000 primes. */
+/* Go's concurrent prime sieve: the first 1,000 primes.  Unlike Go's
+ * version it shuts its goroutines down (through done), so that nothing
+ * they own outlives the test: run() discards live goroutines without
+ * running destructors. */
 TEST(chan, concurrent_prime_sieve)
 {
 	std::vector<int> primes;
 	gort::run([&] {
-		gort::chan<int> ch(0);
-		gort::go([=] {
-			for (int i = 2;; i++)
-				ch.send(i);
+		gort::chan<int> done(0), ch(0);
+		gort::wait_group wg;
+		wg.add(1);
+		gort::go([=, &wg] {
+			bool stop = false;
+			for (int i = 2; !stop; i++)
+				gort::select(gort::send_case(ch, i, [] {}),
+					     gort::recv_case(done, [&](auto) {
+						     stop = true;
+					     }));
+			wg.done();
 		});
 		for (int n = 0; n < 1000; n++) {
 			int prime = *ch.recv();
 			primes.push_back(prime);
 			gort::chan<int> next(0);
-			gort::go([in = ch, out = next, prime] {
-				for (;;) {
-					int v = *in.recv();
-					if (v % prime != 0)
-						out.send(v);
+			wg.add(1);
+			gort::go([in = ch, out = next, done, prime, &wg] {
+				bool stop = false;
+				while (!stop) {
+					std::optional<int> v;
+					gort::select(
+						gort::recv_case(
+							in,
+							[&](std::optional<int>
+								    x) {
+								v = x;
+							}),
+						gort::recv_case(
+							done, [&](auto) {
+								stop = true;
+							}));
+					if (stop || v.value() % prime == 0)
+						continue;
+					gort::select(
+						gort::send_case(out, *v, [] {}),
+						gort::recv_case(
+							done, [&](auto) {
+								stop = true;
+							}));
 				}
+				wg.done();
 			});
 			ch = next;
 		}
+		done.close();
+		wg.wait();
 	});
 	ASSERT_EQ(primes.size(), 1000u);
 	EXPECT_EQ(primes.front(), 2);
