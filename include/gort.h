@@ -10,6 +10,7 @@
 #include "gort/chan.h"
 #include "gort/panic.h"
 #include "gort/runtime.h"
+#include "gort/sync.h"
 #include "gort/time.h"
 #include "gort/version.h"
 #include "gort/wait_group.h"
