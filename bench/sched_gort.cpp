@@ -18,6 +18,7 @@ constexpr std::uint64_t YIELD_BATCH = 1 << 16;
 constexpr std::uint64_t SPAWN_BATCH = 100000; /* as bench/go/spawn.go */
 constexpr std::uint64_t WAKE_BATCH = 1 << 14;
 constexpr std::uint64_t CHAN_ITEMS = 1 << 18;
+constexpr std::uint64_t MUTEX_OPS = 1 << 18;
 
 /* One untimed run first: the first run() of a process maps its stack
  * arenas and faults in their pages, which later runs reuse (as Go's
@@ -95,6 +96,30 @@ void BM_chan_buffered128_boost_fiber(benchmark::State &state)
 		CHAN_ITEMS);
 }
 
+void BM_mutex_contended_gort(benchmark::State &state)
+{
+	int gs = int(state.range(0));
+	run_ops(
+		state, [gs] { return mutex_contended_gort(MUTEX_OPS, gs); },
+		MUTEX_OPS);
+}
+
+void BM_mutex_contended_std(benchmark::State &state)
+{
+	int ts = int(state.range(0));
+	run_ops(
+		state, [ts] { return mutex_contended_std(MUTEX_OPS, ts); },
+		MUTEX_OPS);
+}
+
+/* Memory: one measurement, reported as a counter. */
+void BM_park_memory_gort(benchmark::State &state)
+{
+	for (auto _ : state)
+		state.counters["bytes_per_goroutine"] =
+			park_memory_gort(int(state.range(0)));
+}
+
 /* Lateness is a distribution, not a rate: report median and max (us). */
 void BM_sleep_late_gort(benchmark::State &state)
 {
@@ -135,5 +160,16 @@ BENCHMARK(BM_chan_buffered128_gort)
 	->Arg(2)
 	->UseManualTime();
 BENCHMARK(BM_chan_buffered128_boost_fiber)->UseManualTime();
+BENCHMARK(BM_mutex_contended_gort)
+	->ArgName("goroutines")
+	->Arg(2)
+	->Arg(8)
+	->UseManualTime();
+BENCHMARK(BM_mutex_contended_std)
+	->ArgName("threads")
+	->Arg(2)
+	->Arg(8)
+	->UseManualTime();
+BENCHMARK(BM_park_memory_gort)->Arg(1000000)->Iterations(1);
 BENCHMARK(BM_sleep_late_gort)->Iterations(1);
 BENCHMARK(BM_sleep_late_nanosleep)->Iterations(1);

@@ -11,9 +11,13 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <linux/futex.h>
+#include <mutex>
 #include <pthread.h>
 #include <sys/syscall.h>
+#include <thread>
 #include <unistd.h>
 #include <vector>
 
@@ -138,6 +142,88 @@ std::uint64_t chan_buffered_gort(std::uint64_t items, int procs)
 		},
 		gort::config{.procs = procs});
 	return ns;
+}
+
+std::uint64_t mutex_contended_gort(std::uint64_t ops, int gs)
+{
+	std::uint64_t ns = 0;
+	gort::run(
+		[&] {
+			gort::mutex mu;
+			gort::wait_group wg;
+			long counter = 0;
+			std::uint64_t t0 = now_ns();
+			for (int g = 0; g < gs; g++) {
+				wg.add(1);
+				gort::go([&] {
+					for (std::uint64_t i = 0; i < ops / gs;
+					     i++) {
+						mu.lock();
+						counter++;
+						mu.unlock();
+					}
+					wg.done();
+				});
+			}
+			wg.wait();
+			ns = now_ns() - t0;
+		},
+		gort::config{.procs = 2});
+	return ns;
+}
+
+std::uint64_t mutex_contended_std(std::uint64_t ops, int threads)
+{
+	std::mutex mu;
+	long counter = 0;
+	std::vector<std::thread> ts;
+	std::uint64_t t0 = now_ns();
+	for (int t = 0; t < threads; t++)
+		ts.emplace_back([&] {
+			for (std::uint64_t i = 0; i < ops / threads; i++) {
+				mu.lock();
+				counter++;
+				mu.unlock();
+			}
+		});
+	for (auto &t : ts)
+		t.join();
+	return now_ns() - t0;
+}
+
+static long status_kb(const char *name)
+{
+	FILE *f = std::fopen("/proc/self/status", "r");
+	char line[256];
+	long v = 0;
+	size_t len = std::strlen(name);
+	while (f != nullptr && std::fgets(line, sizeof(line), f) != nullptr)
+		if (std::strncmp(line, name, len) == 0 && line[len] == ':')
+			v = std::strtol(line + len + 1, nullptr, 10);
+	if (f != nullptr)
+		std::fclose(f);
+	return v;
+}
+
+double park_memory_gort(int n)
+{
+	double per = 0;
+	gort::run([&] {
+		gort::chan<int> ch(0);
+		gort::wait_group started;
+		started.add(n);
+		long before = status_kb("VmRSS") + status_kb("VmPTE");
+		for (int i = 0; i < n; i++)
+			gort::go([&] {
+				started.done();
+				(void)ch.recv();
+			});
+		started.wait();
+		long after = status_kb("VmRSS") + status_kb("VmPTE");
+		per = double(after - before) * 1024.0 / n;
+		ch.close();
+	});
+	return per;
 }
 
 lateness_gort sleep_lateness_gort(int sleeps)

@@ -31,6 +31,15 @@ std::uint64_t chan_pingpong_gort(std::uint64_t rounds, int procs);
  * consumer, at @procs.  Peer: Go's, Boost.Fiber's buffered_channel. */
 std::uint64_t chan_buffered_gort(std::uint64_t items, int procs);
 
+/* @gs goroutines at procs 2 lock and unlock one gort::mutex, @ops pairs
+ * in all.  Peers: Go's sync.Mutex, std::mutex between threads. */
+std::uint64_t mutex_contended_gort(std::uint64_t ops, int gs);
+std::uint64_t mutex_contended_std(std::uint64_t ops, int threads);
+
+/* Bytes per goroutine (growth of VmRSS + VmPTE) with @n parked on a
+ * channel receive at once.  Peer: Go's (bench/go/mutex.go). */
+double park_memory_gort(int n);
+
 /* How late gort::sleep(1ms) returns on an idle runtime, @sleeps times. */
 struct lateness_gort {
 	double median_us, max_us;
