@@ -19,6 +19,7 @@ constexpr std::uint64_t SPAWN_BATCH = 100000; /* as bench/go/spawn.go */
 constexpr std::uint64_t WAKE_BATCH = 1 << 14;
 constexpr std::uint64_t CHAN_ITEMS = 1 << 18;
 constexpr std::uint64_t MUTEX_OPS = 1 << 18;
+constexpr int FANS = 100;
 
 /* One untimed run first: the first run() of a process maps its stack
  * arenas and faults in their pages, which later runs reuse (as Go's
@@ -96,6 +97,21 @@ void BM_chan_buffered128_boost_fiber(benchmark::State &state)
 		CHAN_ITEMS);
 }
 
+void BM_select4_gort(benchmark::State &state)
+{
+	int procs = int(state.range(0));
+	run_ops(
+		state, [procs] { return select4_gort(CHAN_ITEMS, procs); },
+		CHAN_ITEMS);
+}
+
+void BM_fanout1000_gort(benchmark::State &state)
+{
+	int procs = int(state.range(0));
+	run_ops(
+		state, [procs] { return fanout1000_gort(FANS, procs); }, FANS);
+}
+
 void BM_mutex_contended_gort(benchmark::State &state)
 {
 	int gs = int(state.range(0));
@@ -160,6 +176,12 @@ BENCHMARK(BM_chan_buffered128_gort)
 	->Arg(2)
 	->UseManualTime();
 BENCHMARK(BM_chan_buffered128_boost_fiber)->UseManualTime();
+BENCHMARK(BM_select4_gort)->ArgName("procs")->Arg(1)->Arg(2)->UseManualTime();
+BENCHMARK(BM_fanout1000_gort)
+	->ArgName("procs")
+	->Arg(1)
+	->Arg(2)
+	->UseManualTime();
 BENCHMARK(BM_mutex_contended_gort)
 	->ArgName("goroutines")
 	->Arg(2)

@@ -27,7 +27,7 @@ if [ -z "${GOCACHE:-}" ] &&
 	export GOCACHE="$tmp/gocache"
 fi
 
-programs=(gosched spawn wake chanbuf mutex sleep)
+programs=(gosched spawn wake chanbuf select mutex sleep)
 
 cd "$here"
 for p in "${programs[@]}"; do

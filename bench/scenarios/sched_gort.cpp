@@ -144,6 +144,51 @@ std::uint64_t chan_buffered_gort(std::uint64_t items, int procs)
 	return ns;
 }
 
+std::uint64_t select4_gort(std::uint64_t items, int procs)
+{
+	std::uint64_t ns = 0;
+	gort::run(
+		[&] {
+			gort::chan<int> c0(128), c1(128), c2(128), c3(128);
+			gort::go([=] {
+				const gort::chan<int> *cs[4] = {&c0, &c1, &c2,
+								&c3};
+				for (std::uint64_t i = 0; i < items; i++)
+					cs[i % 4]->send(int(i));
+			});
+			auto any = [](std::optional<int>) {
+			};
+			std::uint64_t t0 = now_ns();
+			for (std::uint64_t n = 0; n < items; n++)
+				gort::select(gort::recv_case(c0, any),
+					     gort::recv_case(c1, any),
+					     gort::recv_case(c2, any),
+					     gort::recv_case(c3, any));
+			ns = now_ns() - t0;
+		},
+		gort::config{.procs = procs});
+	return ns;
+}
+
+std::uint64_t fanout1000_gort(int fans, int procs)
+{
+	std::uint64_t ns = 0;
+	gort::run(
+		[&] {
+			std::uint64_t t0 = now_ns();
+			for (int f = 0; f < fans; f++) {
+				gort::wait_group wg;
+				wg.add(1000);
+				for (int i = 0; i < 1000; i++)
+					gort::go([&] { wg.done(); });
+				wg.wait();
+			}
+			ns = now_ns() - t0;
+		},
+		gort::config{.procs = procs});
+	return ns;
+}
+
 std::uint64_t mutex_contended_gort(std::uint64_t ops, int gs)
 {
 	std::uint64_t ns = 0;

@@ -31,6 +31,14 @@ std::uint64_t chan_pingpong_gort(std::uint64_t rounds, int procs);
  * consumer, at @procs.  Peer: Go's, Boost.Fiber's buffered_channel. */
 std::uint64_t chan_buffered_gort(std::uint64_t items, int procs);
 
+/* A producer sends @items ints round-robin into 4 channels of capacity
+ * 128; the consumer selects over the 4.  Peer: Go's select. */
+std::uint64_t select4_gort(std::uint64_t items, int procs);
+
+/* @fans times: spawn 1,000 goroutines that each call done(), and wait.
+ * Peer: Go's WaitGroup fan-out. */
+std::uint64_t fanout1000_gort(int fans, int procs);
+
 /* @gs goroutines at procs 2 lock and unlock one gort::mutex, @ops pairs
  * in all.  Peers: Go's sync.Mutex, std::mutex between threads. */
 std::uint64_t mutex_contended_gort(std::uint64_t ops, int gs);
