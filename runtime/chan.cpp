@@ -95,53 +95,28 @@ static void *slot(hchan *c, u32 i)
 	return c->buf + usize(i) * c->ops->size;
 }
 
-/* Park or sleep until woken; drops c->lock. */
-static void wait_on(hchan *c, sudog *s, const char *reason)
+chan_result chan_try_send_locked(hchan *c, void *src, sudog **wake)
 {
-	waiter_block(s->w, &c->lock, reason);
-}
-
-chan_result chan_send(hchan *c, void *src, bool block)
-{
-	lock(&c->lock);
-	if (c->closed) {
-		unlock(&c->lock);
+	if (c->closed)
 		return chan_result::closed;
-	}
 	if (sudog *r = c->recvq.pop()) {
 		/* INV-CHAN-2: straight into the waiting receiver. */
 		c->ops->move_init(r->elem, src);
 		r->success = true;
-		unlock(&c->lock);
-		waiter_wake(r->w);
+		*wake = r;
 		return chan_result::done;
 	}
 	if (c->qcount < c->dataqsiz) {
 		c->ops->move_init(slot(c, c->sendx), src);
 		c->sendx = (c->sendx + 1) % c->dataqsiz;
 		c->qcount++;
-		unlock(&c->lock);
 		return chan_result::done;
 	}
-	if (!block) {
-		unlock(&c->lock);
-		return chan_result::would_block;
-	}
-	waiter w;
-	waiter_init(&w);
-	sudog s;
-	s.w = &w;
-	s.elem = src;
-	s.c = c;
-	c->sendq.push(&s);
-	wait_on(c, &s, "chan send");
-	/* A receiver moved the value out, or close woke us. */
-	return s.success ? chan_result::done : chan_result::closed;
+	return chan_result::would_block;
 }
 
-chan_result chan_recv(hchan *c, void *dst, bool block)
+chan_result chan_try_recv_locked(hchan *c, void *dst, sudog **wake)
 {
-	lock(&c->lock);
 	if (sudog *snd = c->sendq.pop()) {
 		if (c->dataqsiz == 0) {
 			c->ops->move_init(dst, snd->elem);
@@ -156,8 +131,7 @@ chan_result chan_recv(hchan *c, void *dst, bool block)
 			c->sendx = c->recvx;
 		}
 		snd->success = true;
-		unlock(&c->lock);
-		waiter_wake(snd->w);
+		*wake = snd;
 		return chan_result::done;
 	}
 	if (c->qcount > 0) {
@@ -166,26 +140,45 @@ chan_result chan_recv(hchan *c, void *dst, bool block)
 		c->ops->destroy(old);
 		c->recvx = (c->recvx + 1) % c->dataqsiz;
 		c->qcount--;
-		unlock(&c->lock);
 		return chan_result::done;
 	}
-	if (c->closed) {
+	return c->closed ? chan_result::closed : chan_result::would_block;
+}
+
+/* One operation: try now; else queue and wait (if @block).  Context:
+ * c->lock not held. */
+static chan_result chan_op(hchan *c, void *elem, bool send, bool block)
+{
+	lock(&c->lock);
+	sudog *wake = nullptr;
+	chan_result r = send ? chan_try_send_locked(c, elem, &wake)
+			     : chan_try_recv_locked(c, elem, &wake);
+	if (r != chan_result::would_block || !block) {
 		unlock(&c->lock);
-		return chan_result::closed;
-	}
-	if (!block) {
-		unlock(&c->lock);
-		return chan_result::would_block;
+		if (wake != nullptr)
+			waiter_wake(wake->w);
+		return r;
 	}
 	waiter w;
 	waiter_init(&w);
 	sudog s;
 	s.w = &w;
-	s.elem = dst;
+	s.elem = elem;
 	s.c = c;
-	c->recvq.push(&s);
-	wait_on(c, &s, "chan receive");
+	(send ? c->sendq : c->recvq).push(&s);
+	waiter_block(&w, &c->lock, send ? "chan send" : "chan receive");
+	/* The other side moved the value, or close woke us. */
 	return s.success ? chan_result::done : chan_result::closed;
+}
+
+chan_result chan_send(hchan *c, void *src, bool block)
+{
+	return chan_op(c, src, true, block);
+}
+
+chan_result chan_recv(hchan *c, void *dst, bool block)
+{
+	return chan_op(c, dst, false, block);
 }
 
 bool chan_close(hchan *c)

@@ -80,4 +80,10 @@ struct hchan {
  *     closed and drained.
  *   chan_close: false if it was closed already (the caller panics). */
 
+/* Complete a send or receive now if it can: done, closed, or would_block.
+ * *wake: a waiter to wake once the lock is dropped, if any.  Shared by
+ * plain operations and select.  Context: c->lock held. */
+chan_result chan_try_send_locked(hchan *c, void *src, sudog **wake);
+chan_result chan_try_recv_locked(hchan *c, void *dst, sudog **wake);
+
 } // namespace gort::rt

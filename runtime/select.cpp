@@ -56,67 +56,17 @@ u32 select_rand()
 	return x;
 }
 
-void *slot(hchan *c, u32 i)
-{
-	return c->buf + usize(i) * c->ops->size;
-}
-
 /* Try case @cs now.  Context: its channel locked.  Returns true if it
- * completed (the caller unlocks and reports it). */
+ * completed (the caller unlocks and reports it); a send case that meets
+ * a closed channel completes with *ok false (the caller panics). */
 bool try_case(const scase &cs, bool *ok, sudog **wake)
 {
-	hchan *c = cs.c;
-	if (cs.send) {
-		if (c->closed) {
-			*ok = false; /* the caller panics */
-			return true;
-		}
-		if (sudog *r = c->recvq.pop()) {
-			c->ops->move_init(r->elem, cs.elem);
-			r->success = true;
-			*wake = r;
-			*ok = true;
-			return true;
-		}
-		if (c->qcount < c->dataqsiz) {
-			c->ops->move_init(slot(c, c->sendx), cs.elem);
-			c->sendx = (c->sendx + 1) % c->dataqsiz;
-			c->qcount++;
-			*ok = true;
-			return true;
-		}
+	chan_result r = cs.send ? chan_try_send_locked(cs.c, cs.elem, wake)
+				: chan_try_recv_locked(cs.c, cs.elem, wake);
+	if (r == chan_result::would_block)
 		return false;
-	}
-	if (sudog *snd = c->sendq.pop()) {
-		if (c->dataqsiz == 0) {
-			c->ops->move_init(cs.elem, snd->elem);
-		} else {
-			void *old = slot(c, c->recvx);
-			c->ops->move_init(cs.elem, old);
-			c->ops->destroy(old);
-			c->ops->move_init(old, snd->elem);
-			c->recvx = (c->recvx + 1) % c->dataqsiz;
-			c->sendx = c->recvx;
-		}
-		snd->success = true;
-		*wake = snd;
-		*ok = true;
-		return true;
-	}
-	if (c->qcount > 0) {
-		void *old = slot(c, c->recvx);
-		c->ops->move_init(cs.elem, old);
-		c->ops->destroy(old);
-		c->recvx = (c->recvx + 1) % c->dataqsiz;
-		c->qcount--;
-		*ok = true;
-		return true;
-	}
-	if (c->closed) {
-		*ok = false;
-		return true;
-	}
-	return false;
+	*ok = r == chan_result::done;
+	return true;
 }
 
 } // namespace
