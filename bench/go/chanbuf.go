@@ -11,8 +11,8 @@ package main
 
 import (
 	"fmt"
+	"gortbench/stats"
 	"runtime"
-	"sort"
 	"time"
 )
 
@@ -41,12 +41,7 @@ func bufferedRun() float64 {
 func main() {
 	for _, procs := range []int{1, 2} {
 		runtime.GOMAXPROCS(procs)
-		v := make([]float64, runs)
-		for i := range v {
-			v[i] = bufferedRun()
-		}
-		sort.Float64s(v)
-		fmt.Printf("go_chan_buffered128/procs=%d ns/op median=%.2f min=%.2f max=%.2f runs=%d\n",
-			procs, v[runs/2], v[0], v[runs-1], runs)
+		stats.Report(fmt.Sprintf("go_chan_buffered128/procs=%d", procs),
+			stats.Measure(runs, bufferedRun))
 	}
 }

@@ -11,9 +11,8 @@
 package main
 
 import (
-	"fmt"
+	"gortbench/stats"
 	"runtime"
-	"sort"
 	"sync"
 	"time"
 )
@@ -48,13 +47,6 @@ func yieldRun() float64 {
 	return float64(time.Since(t0).Nanoseconds()) / (2 * rounds)
 }
 
-// report prints one line: median, min and max of @v over len(v) runs.
-func report(name string, v []float64) {
-	sort.Float64s(v)
-	fmt.Printf("%s ns/op median=%.2f min=%.2f max=%.2f runs=%d\n",
-		name, v[len(v)/2], v[0], v[len(v)-1], len(v))
-}
-
 func main() {
 	runtime.GOMAXPROCS(1)
 	yieldRun() // warm up
@@ -63,5 +55,5 @@ func main() {
 		runtime.GC()
 		v = append(v, yieldRun())
 	}
-	report("go_yield/procs=1", v)
+	stats.Report("go_yield/procs=1", v)
 }

@@ -15,9 +15,9 @@ package main
 import (
 	"bufio"
 	"fmt"
+	"gortbench/stats"
 	"os"
 	"runtime"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -70,13 +70,8 @@ func statusKB(name string) int64 {
 func main() {
 	runtime.GOMAXPROCS(2)
 	for _, gs := range []int{2, 8} {
-		v := make([]float64, runs)
-		for i := range v {
-			v[i] = mutexRun(gs)
-		}
-		sort.Float64s(v)
-		fmt.Printf("go_mutex/goroutines=%d ns/op median=%.2f min=%.2f max=%.2f runs=%d\n",
-			gs, v[runs/2], v[0], v[runs-1], runs)
+		stats.Report(fmt.Sprintf("go_mutex/goroutines=%d", gs),
+			stats.Measure(runs, func() float64 { return mutexRun(gs) }))
 	}
 
 	const n = 1000000

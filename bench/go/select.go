@@ -13,8 +13,8 @@ package main
 
 import (
 	"fmt"
+	"gortbench/stats"
 	"runtime"
-	"sort"
 	"sync"
 	"time"
 )
@@ -61,13 +61,7 @@ func fanoutRun() float64 {
 }
 
 func report(name string, procs int, f func() float64) {
-	v := make([]float64, runs)
-	for i := range v {
-		v[i] = f()
-	}
-	sort.Float64s(v)
-	fmt.Printf("%s/procs=%d ns/op median=%.2f min=%.2f max=%.2f runs=%d\n",
-		name, procs, v[runs/2], v[0], v[runs-1], runs)
+	stats.Report(fmt.Sprintf("%s/procs=%d", name, procs), stats.Measure(runs, f))
 }
 
 func main() {

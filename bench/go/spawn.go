@@ -12,8 +12,8 @@ package main
 
 import (
 	"fmt"
+	"gortbench/stats"
 	"runtime"
-	"sort"
 	"sync"
 	"time"
 )
@@ -41,13 +41,6 @@ func spawnRun() float64 {
 	return float64(time.Since(t0).Nanoseconds()) / batch
 }
 
-// report prints one line: median, min and max of @v over len(v) runs.
-func report(name string, v []float64) {
-	sort.Float64s(v)
-	fmt.Printf("%s ns/op median=%.2f min=%.2f max=%.2f runs=%d\n",
-		name, v[len(v)/2], v[0], v[len(v)-1], len(v))
-}
-
 func main() {
 	for _, procs := range []int{1, 2} {
 		runtime.GOMAXPROCS(procs)
@@ -56,6 +49,6 @@ func main() {
 		for i := 0; i < runs; i++ {
 			v = append(v, spawnRun())
 		}
-		report(fmt.Sprintf("go_spawn_join/procs=%d", procs), v)
+		stats.Report(fmt.Sprintf("go_spawn_join/procs=%d", procs), v)
 	}
 }

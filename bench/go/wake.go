@@ -18,8 +18,8 @@ package main
 
 import (
 	"fmt"
+	"gortbench/stats"
 	"runtime"
-	"sort"
 	"time"
 )
 
@@ -56,13 +56,6 @@ func pingpongRun() float64 {
 	return float64(elapsed.Nanoseconds()) / (2 * rounds)
 }
 
-// report prints one line: median, min and max of @v over len(v) runs.
-func report(name string, v []float64) {
-	sort.Float64s(v)
-	fmt.Printf("%s ns/op median=%.2f min=%.2f max=%.2f runs=%d\n",
-		name, v[len(v)/2], v[0], v[len(v)-1], len(v))
-}
-
 func main() {
 	for _, procs := range []int{1, 2} {
 		runtime.GOMAXPROCS(procs)
@@ -72,6 +65,6 @@ func main() {
 			runtime.GC()
 			v = append(v, pingpongRun())
 		}
-		report(fmt.Sprintf("go_chan_pingpong/procs=%d", procs), v)
+		stats.Report(fmt.Sprintf("go_chan_pingpong/procs=%d", procs), v)
 	}
 }
