@@ -135,14 +135,22 @@ TEST(mutex, seed_race_condition_example_gives_1_or_2)
 				gort::mutex mu;
 				gort::wait_group wg;
 				wg.add(2);
+				/* done() after the unlock: once wait() returns,
+				 * mu goes out of scope (see above too). */
 				gort::go([&] {
-					std::lock_guard<gort::mutex> g(mu);
-					i = 1;
+					{
+						std::lock_guard<gort::mutex> g(
+							mu);
+						i = 1;
+					}
 					wg.done();
 				});
 				gort::go([&] {
-					std::lock_guard<gort::mutex> g(mu);
-					i = 2;
+					{
+						std::lock_guard<gort::mutex> g(
+							mu);
+						i = 2;
+					}
 					wg.done();
 				});
 				wg.wait();
@@ -292,16 +300,18 @@ TEST(cond, signal_and_broadcast)
 			int queue = 0, consumed = 0;
 			gort::wait_group wg;
 			wg.add(1);
-			gort::go([&] { /* consumer */
-				       std::unique_lock<gort::mutex> g(mu);
-				       while (consumed < 100) {
-					       while (queue == 0)
-						       cv.wait(mu);
-					       queue--;
-					       consumed++;
-				       }
-				       wg.done();
-			});
+			gort::go(
+				[&] { /* consumer */
+				      std::unique_lock<gort::mutex> g(mu);
+				      while (consumed < 100) {
+					      while (queue == 0)
+						      cv.wait(mu);
+					      queue--;
+					      consumed++;
+				      }
+				      g.unlock(); /* before done(): see above */
+				      wg.done();
+				});
 			for (int i = 0; i < 100; i++) {
 				std::lock_guard<gort::mutex> g(mu);
 				queue++;
@@ -315,6 +325,7 @@ TEST(cond, signal_and_broadcast)
 					while (!ready)
 						cv.wait(mu);
 					woke++;
+					g.unlock(); /* mu dies after wait() */
 					wg.done();
 				});
 			}
