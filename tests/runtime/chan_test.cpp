@@ -76,8 +76,11 @@ TEST(chan, blocked_senders_are_served_in_order)
 		[&] {
 			gort::chan<int> ch(1);
 			ch.send(0); /* full: the next senders block, in order */
+			/* By reference: a sender whose value was taken may not
+			 * have finished when main returns, and run() discards
+			 * it without running destructors (a copy would leak). */
 			for (int i = 1; i <= 5; i++) {
-				gort::go([=] { ch.send(i); });
+				gort::go([&ch, i] { ch.send(i); });
 				gort::yield(); /* let it block before the next */
 			}
 			for (int i = 0; i <= 5; i++)
@@ -92,10 +95,10 @@ TEST(chan, close_drains_then_ends_a_range)
 	std::vector<int> got;
 	gort::run([&] {
 		gort::chan<int> ch(10);
-		gort::go([=] {
-			for (int i = 0; i < 25; i++)
-				ch.send(i);
-			ch.close();
+		gort::go([&ch] { /* by reference: see above */
+				 for (int i = 0; i < 25; i++)
+					 ch.send(i);
+				 ch.close();
 		});
 		for (int v : ch)
 			got.push_back(v);
