@@ -154,16 +154,7 @@ void runq_drain_to_global_locked(p *pp)
 		globrunq_put_locked(gp);
 }
 
-void globrunq_put_locked(g *gp)
-{
-	gp->schedlink = nullptr;
-	if (sched.runq_tail != nullptr)
-		sched.runq_tail->schedlink = gp;
-	else
-		sched.runq_head = gp;
-	sched.runq_tail = gp;
-	sched.runq_size.fetch_add(1, relaxed);
-}
+void globrunq_put_locked(g *gp) { globrunq_put_batch_locked(gp, gp, 1); }
 
 void globrunq_put_batch_locked(g *head, g *tail, u32 n)
 {
