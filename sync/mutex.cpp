@@ -25,6 +25,8 @@
 
 #include <new>
 
+#include "opaque.h"
+
 namespace gort {
 
 namespace {
@@ -40,17 +42,11 @@ struct queue {
 	rt::rt_lock lock;
 	rt::waitq waiters;
 };
-static_assert(sizeof(queue) <= 24);
 
 struct mu_waiter {
 	rt::waiter w; /* first: the queue holds &w */
 	bool handoff = false;
 };
-
-queue *q(unsigned char *p)
-{
-	return std::launder(reinterpret_cast<queue *>(p));
-}
 
 } // namespace
 
@@ -61,7 +57,7 @@ mutex::mutex()
 
 mutex::~mutex()
 {
-	q(q_)->~queue();
+	detail::opaque<queue>(q_)->~queue();
 }
 
 bool mutex::try_lock()
@@ -77,7 +73,7 @@ bool mutex::try_lock()
 
 void mutex::lock_slow()
 {
-	queue *qu = q(q_);
+	queue *qu = detail::opaque<queue>(q_);
 	rt::i64 wait_start = 0;
 	int spins = 0;
 	for (;;) {
@@ -144,7 +140,7 @@ void mutex::unlock()
 	if (!(s & MUTEX_LOCKED))
 		rt::fatal("sync: unlock of unlocked mutex");
 
-	queue *qu = q(q_);
+	queue *qu = detail::opaque<queue>(q_);
 	rt::lock(&qu->lock);
 	rt::waiter *w = qu->waiters.pop();
 	s = state_.load(std::memory_order_relaxed);
@@ -172,12 +168,12 @@ cond::cond()
 
 cond::~cond()
 {
-	q(q_)->~queue();
+	detail::opaque<queue>(q_)->~queue();
 }
 
 void cond::wait(mutex &m)
 {
-	queue *qu = q(q_);
+	queue *qu = detail::opaque<queue>(q_);
 	rt::waiter w;
 	rt::waiter_init(&w);
 	rt::lock(&qu->lock);
@@ -189,7 +185,7 @@ void cond::wait(mutex &m)
 
 void cond::signal()
 {
-	queue *qu = q(q_);
+	queue *qu = detail::opaque<queue>(q_);
 	rt::lock(&qu->lock);
 	rt::waiter *w = qu->waiters.pop();
 	rt::unlock(&qu->lock);
@@ -199,7 +195,7 @@ void cond::signal()
 
 void cond::broadcast()
 {
-	queue *qu = q(q_);
+	queue *qu = detail::opaque<queue>(q_);
 	rt::lock(&qu->lock);
 	rt::waitq all = qu->waiters;
 	qu->waiters = rt::waitq{};

@@ -17,6 +17,8 @@
 
 #include <new>
 
+#include "opaque.h"
+
 namespace gort {
 
 namespace {
@@ -28,12 +30,6 @@ struct rw_state {
 	rt::waitq rq, wq;    /* waiting readers, writers */
 	long nwq = 0;	     /* waiting writers */
 };
-static_assert(sizeof(rw_state) <= 64);
-
-rw_state *st(unsigned char *p)
-{
-	return std::launder(reinterpret_cast<rw_state *>(p));
-}
 
 } // namespace
 
@@ -44,12 +40,12 @@ rw_mutex::rw_mutex()
 
 rw_mutex::~rw_mutex()
 {
-	st(st_)->~rw_state();
+	detail::opaque<rw_state>(st_)->~rw_state();
 }
 
 void rw_mutex::lock()
 {
-	rw_state *s = st(st_);
+	rw_state *s = detail::opaque<rw_state>(st_);
 	rt::lock(&s->lock);
 	if (!s->writer && s->readers == 0) {
 		s->writer = true;
@@ -66,7 +62,7 @@ void rw_mutex::lock()
 
 bool rw_mutex::try_lock()
 {
-	rw_state *s = st(st_);
+	rw_state *s = detail::opaque<rw_state>(st_);
 	rt::lock(&s->lock);
 	bool ok = !s->writer && s->readers == 0;
 	if (ok)
@@ -77,7 +73,7 @@ bool rw_mutex::try_lock()
 
 void rw_mutex::unlock()
 {
-	rw_state *s = st(st_);
+	rw_state *s = detail::opaque<rw_state>(st_);
 	rt::lock(&s->lock);
 	if (!s->writer) {
 		rt::unlock(&s->lock);
@@ -102,7 +98,7 @@ void rw_mutex::unlock()
 
 void rw_mutex::lock_shared()
 {
-	rw_state *s = st(st_);
+	rw_state *s = detail::opaque<rw_state>(st_);
 	rt::lock(&s->lock);
 	if (!s->writer && s->nwq == 0) { /* INV-RW-1 */
 		s->readers++;
@@ -117,7 +113,7 @@ void rw_mutex::lock_shared()
 
 bool rw_mutex::try_lock_shared()
 {
-	rw_state *s = st(st_);
+	rw_state *s = detail::opaque<rw_state>(st_);
 	rt::lock(&s->lock);
 	bool ok = !s->writer && s->nwq == 0;
 	if (ok)
@@ -128,7 +124,7 @@ bool rw_mutex::try_lock_shared()
 
 void rw_mutex::unlock_shared()
 {
-	rw_state *s = st(st_);
+	rw_state *s = detail::opaque<rw_state>(st_);
 	rt::lock(&s->lock);
 	if (s->readers <= 0) {
 		rt::unlock(&s->lock);

@@ -10,6 +10,8 @@
 
 #include <new>
 
+#include "opaque.h"
+
 namespace gort {
 
 namespace {
@@ -24,12 +26,6 @@ struct sem_state {
 	std::int64_t avail;
 	rt::waitq q;
 };
-static_assert(sizeof(sem_state) <= 48);
-
-sem_state *st(unsigned char *p)
-{
-	return std::launder(reinterpret_cast<sem_state *>(p));
-}
 
 } // namespace
 
@@ -41,12 +37,12 @@ semaphore::semaphore(std::int64_t n)
 
 semaphore::~semaphore()
 {
-	st(st_)->~sem_state();
+	detail::opaque<sem_state>(st_)->~sem_state();
 }
 
 void semaphore::acquire(std::int64_t n)
 {
-	sem_state *s = st(st_);
+	sem_state *s = detail::opaque<sem_state>(st_);
 	rt::lock(&s->lock);
 	if (s->q.empty() && s->avail >= n) {
 		s->avail -= n;
@@ -63,7 +59,7 @@ void semaphore::acquire(std::int64_t n)
 
 bool semaphore::try_acquire(std::int64_t n)
 {
-	sem_state *s = st(st_);
+	sem_state *s = detail::opaque<sem_state>(st_);
 	rt::lock(&s->lock);
 	bool ok = s->q.empty() && s->avail >= n;
 	if (ok)
@@ -74,7 +70,7 @@ bool semaphore::try_acquire(std::int64_t n)
 
 void semaphore::release(std::int64_t n)
 {
-	sem_state *s = st(st_);
+	sem_state *s = detail::opaque<sem_state>(st_);
 	rt::waitq woken;
 	rt::lock(&s->lock);
 	s->avail += n;

@@ -19,6 +19,8 @@
 #include <atomic>
 #include <new>
 
+#include "opaque.h"
+
 namespace gort {
 
 namespace {
@@ -29,14 +31,6 @@ struct wg_state {
 	std::uint32_t tokens = 0;
 	rt::waitq waiters;
 };
-
-static_assert(sizeof(wg_state) <= 40, "wait_group::state_ is too small");
-static_assert(alignof(wg_state) <= 8);
-
-wg_state *st(unsigned char *p)
-{
-	return std::launder(reinterpret_cast<wg_state *>(p));
-}
 
 void sema_release(wg_state *s, std::uint32_t n)
 {
@@ -76,12 +70,12 @@ wait_group::wait_group()
 
 wait_group::~wait_group()
 {
-	st(state_)->~wg_state();
+	detail::opaque<wg_state>(state_)->~wg_state();
 }
 
 void wait_group::add(int delta)
 {
-	wg_state *s = st(state_);
+	wg_state *s = detail::opaque<wg_state>(state_);
 	std::uint64_t d = std::uint64_t(std::int64_t(delta)) << 32;
 	std::uint64_t v = s->word.fetch_add(d, std::memory_order_acq_rel) + d;
 	auto counter = std::int32_t(v >> 32);
@@ -100,7 +94,7 @@ void wait_group::add(int delta)
 
 void wait_group::wait()
 {
-	wg_state *s = st(state_);
+	wg_state *s = detail::opaque<wg_state>(state_);
 	std::uint64_t v = s->word.load(std::memory_order_acquire);
 	for (;;) {
 		if ((v >> 32) == 0)
