@@ -10,36 +10,9 @@
 
 namespace gort::rt {
 
-void sudogq::push(sudog *s)
-{
-	s->next = nullptr;
-	s->prev = tail;
-	if (tail != nullptr)
-		tail->next = s;
-	else
-		head = s;
-	tail = s;
-	s->queued = true;
-}
-
-void sudogq::unlink(sudog *s)
-{
-	if (s->prev != nullptr)
-		s->prev->next = s->next;
-	else
-		head = s->next;
-	if (s->next != nullptr)
-		s->next->prev = s->prev;
-	else
-		tail = s->prev;
-	s->next = s->prev = nullptr;
-	s->queued = false;
-}
-
 sudog *sudogq::pop()
 {
-	while (sudog *s = head) {
-		unlink(s);
+	while (sudog *s = fifo<sudog>::pop()) {
 		if (s->sel == nullptr)
 			return s;
 		u32 zero = 0;
@@ -53,12 +26,6 @@ sudog *sudogq::pop()
 		/* Its select was won elsewhere: drop it, try the next. */
 	}
 	return nullptr;
-}
-
-void sudogq::remove(sudog *s)
-{
-	if (s->queued)
-		unlink(s);
 }
 
 hchan *chan_make(const elem_ops *ops, unsigned cap)

@@ -43,20 +43,15 @@ struct sudog {
 	bool success = false; /* woken by a transfer, not by close */
 	select_state *sel = nullptr; /* non-null: part of a select */
 	struct hchan *c = nullptr;   /* the channel it waits on */
-	sudog *next = nullptr;	     /* the channel's queue, doubly linked so */
-	sudog *prev = nullptr;	     /* that a select's losers leave in O(1) */
+	sudog *next = nullptr;	     /* the channel's queue (fifo.h) */
+	sudog *prev = nullptr;
 	bool queued = false;
 };
 
-struct sudogq {
-	sudog *head = nullptr;
-	sudog *tail = nullptr;
-	void push(sudog *s);
+struct sudogq : fifo<sudog> {
 	/* The first sudog that may still be woken: a select's sudog counts
 	 * only if this caller wins its select (and is then its winner). */
 	sudog *pop();
-	void remove(sudog *s); /* a select's losing sudog, if still queued */
-	void unlink(sudog *s);
 };
 
 struct hchan {

@@ -14,6 +14,7 @@
  */
 #pragma once
 
+#include "runtime/fifo.h"
 #include "runtime/lock.h"
 #include "runtime/proc.h"
 
@@ -22,35 +23,12 @@ namespace gort::rt {
 struct waiter {
 	g *gp = nullptr;	  /* nullptr: a thread outside the runtime */
 	std::atomic<u32> note{0}; /* threads: 1 once woken */
-	waiter *next = nullptr;	  /* the queue's */
+	waiter *next = nullptr;	  /* the queue's (fifo.h) */
+	waiter *prev = nullptr;
+	bool queued = false;
 };
 
-struct waitq {
-	waiter *head = nullptr;
-	waiter *tail = nullptr;
-
-	bool empty() const { return head == nullptr; }
-	void push(waiter *w)
-	{
-		w->next = nullptr;
-		if (tail != nullptr)
-			tail->next = w;
-		else
-			head = w;
-		tail = w;
-	}
-	waiter *pop()
-	{
-		waiter *w = head;
-		if (w != nullptr) {
-			head = w->next;
-			if (head == nullptr)
-				tail = nullptr;
-			w->next = nullptr;
-		}
-		return w;
-	}
-};
+using waitq = fifo<waiter>;
 
 /* Fill in who is waiting.  A thread outside the runtime that waits turns
  * the deadlock check off for this run() (deadlock.cpp explains). */
