@@ -462,6 +462,7 @@ void stack_free(stack *s)
 void stack_cache_init(stack_cache *sc, usize size)
 {
 	stack_cache_flush(sc);
+	sc->size = size;
 	if (size == 0)
 		size = stack_default_size();
 	sc->cls = size <= STACK_MAX_BYTES ? class_of(size) : ~0u;
@@ -509,10 +510,9 @@ void stack_cache_flush(stack_cache *sc)
 
 stack_alloc_result stack_alloc_cached(stack_cache *sc, usize size)
 {
-	if (size == 0)
-		size = stack_default_size();
-	if (sc == nullptr || size > STACK_MAX_BYTES ||
-	    class_of(size) != sc->cls)
+	/* Spawns ask for the size the cache was set up for: one compare,
+	 * not a class lookup per goroutine. */
+	if (sc == nullptr || size != sc->size || sc->cls == ~0u)
 		return stack_alloc(size);
 	if (sc->n == 0) {
 		/* Refill: up to a batch under one lock, warmest first. */

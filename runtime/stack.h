@@ -107,7 +107,8 @@ constexpr u32 STACK_CACHE_BATCH = 256;
 struct stack_cache {
 	stack *list = nullptr;
 	u32 n = 0;
-	u32 cls = ~0u; /* the class it caches; ~0: none yet */
+	u32 cls = ~0u;	/* the class it caches; ~0: none yet */
+	usize size = 0; /* the request it was set up for (0: default) */
 };
 
 /* Cache stacks of @size (0: the default) in @sc, emptying it first. */
