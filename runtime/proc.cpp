@@ -20,6 +20,7 @@
 #include "runtime/panic.h"
 #include "runtime/runq.h"
 #include "runtime/signal.h"
+#include "runtime/sysalloc.h"
 #include "runtime/timer.h"
 
 #include <cerrno>
@@ -28,7 +29,6 @@
 #include <cxxabi.h>
 #include <new>
 #include <sched.h>
-#include <sys/mman.h>
 
 namespace gort::rt {
 
@@ -202,9 +202,8 @@ static void gfput(p *pp, g *gp)
 
 static g *galloc_chunk()
 {
-	void *mem = ::mmap(nullptr, G_CHUNK_BYTES, PROT_READ | PROT_WRITE,
-			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (mem == MAP_FAILED)
+	void *mem = sysalloc(G_CHUNK_BYTES);
+	if (mem == nullptr)
 		return nullptr;
 	usize n = G_CHUNK_BYTES / sizeof(g);
 	g *gs = static_cast<g *>(mem);
@@ -432,9 +431,8 @@ static u32 initial_procs(int configured)
 static p *p_get(u32 i)
 {
 	if (sched.allp[i] == nullptr) {
-		void *mem = ::mmap(nullptr, sizeof(p), PROT_READ | PROT_WRITE,
-				   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (mem == MAP_FAILED)
+		void *mem = sysalloc(sizeof(p));
+		if (mem == nullptr)
 			fatal("sched: out of memory for a P");
 		p *pp = new (mem) p();
 		pp->id = i;
@@ -588,7 +586,7 @@ int run_main(void (*fn)(void *), void *arg, int procs_cfg, usize stack_size,
 		if (mp != m0) {
 			pthread_join(mp->thread, nullptr);
 			mp->~m();
-			::munmap(mp, sizeof(m));
+			sysfree(mp, sizeof(m));
 		}
 		mp = next;
 	}

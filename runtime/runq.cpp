@@ -154,7 +154,10 @@ void runq_drain_to_global_locked(p *pp)
 		globrunq_put_locked(gp);
 }
 
-void globrunq_put_locked(g *gp) { globrunq_put_batch_locked(gp, gp, 1); }
+void globrunq_put_locked(g *gp)
+{
+	globrunq_put_batch_locked(gp, gp, 1);
+}
 
 void globrunq_put_batch_locked(g *head, g *tail, u32 n)
 {

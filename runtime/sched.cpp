@@ -28,11 +28,11 @@
 #include "runtime/futex_linux.h"
 #include "runtime/panic.h"
 #include "runtime/runq.h"
+#include "runtime/sysalloc.h"
 #include "runtime/timer.h"
 
 #include <cerrno>
 #include <new>
-#include <sys/mman.h>
 
 namespace gort::rt {
 
@@ -163,9 +163,8 @@ static void *mthread_main(void *arg)
 /* A new M that will start on @pp.  Context: no lock held. */
 static void newm(p *pp, bool spinning)
 {
-	void *mem = ::mmap(nullptr, sizeof(m), PROT_READ | PROT_WRITE,
-			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (mem == MAP_FAILED)
+	void *mem = sysalloc(sizeof(m));
+	if (mem == nullptr)
 		fatal("sched: out of memory for a new M");
 	m *mp = new (mem) m();
 	mp->nextp = pp;

@@ -13,11 +13,11 @@
 #include "runtime/panic.h"
 #include "runtime/print.h"
 #include "runtime/stack.h"
+#include "runtime/sysalloc.h"
 
 #include <atomic>
 #include <csignal>
 #include <pthread.h>
-#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -102,7 +102,7 @@ void signal_install()
 		stack_t off = {};
 		off.ss_flags = SS_DISABLE;
 		::sigaltstack(&off, nullptr);
-		::munmap(p, SIGSTACK_BYTES);
+		sysfree(p, SIGSTACK_BYTES);
 	});
 	g_installed.store(true, std::memory_order_release);
 }
@@ -113,9 +113,8 @@ void signal_thread_init()
 	stack_t cur;
 	if (::sigaltstack(nullptr, &cur) == 0 && !(cur.ss_flags & SS_DISABLE))
 		return; /* this thread has one (ours, or a sanitizer's) */
-	void *p = ::mmap(nullptr, SIGSTACK_BYTES, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED)
+	void *p = sysalloc(SIGSTACK_BYTES);
+	if (p == nullptr)
 		fatal("signal: cannot map an alternate signal stack (out of "
 		      "memory or vm.max_map_count reached)");
 	stack_t ss = {};

@@ -3,18 +3,18 @@
  *
  * The heap is 4-ary, as Go's: shallower than a binary heap, and the four
  * children of a node share a cache line or two.  Its array grows by
- * doubling with mmap, so adding a timer allocates nothing from the C++
- * heap; 100,000 sleeping goroutines need a 1 MiB array.
+ * doubling with sysalloc (mmap), so adding a timer allocates nothing from
+ * the C++ heap; 100,000 sleeping goroutines need a 1 MiB array.
  */
 #include "runtime/timer.h"
 
 #include "arch/arch.h"
 #include "runtime/futex_linux.h"
 #include "runtime/panic.h"
+#include "runtime/sysalloc.h"
 
 #include <cstring>
 #include <sched.h>
-#include <sys/mman.h>
 
 namespace gort::rt {
 
@@ -76,14 +76,12 @@ static void update_timer0(p *pp)
 static void heap_grow(p *pp)
 {
 	u32 cap = pp->timers_cap ? pp->timers_cap * 2 : 64;
-	void *mem =
-		::mmap(nullptr, cap * sizeof(timer *), PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (mem == MAP_FAILED)
+	void *mem = sysalloc(cap * sizeof(timer *));
+	if (mem == nullptr)
 		fatal("timer: out of memory for a timer heap");
 	if (pp->timers != nullptr) {
 		std::memcpy(mem, pp->timers, pp->ntimers * sizeof(timer *));
-		::munmap(pp->timers, pp->timers_cap * sizeof(timer *));
+		sysfree(pp->timers, pp->timers_cap * sizeof(timer *));
 	}
 	pp->timers = static_cast<timer **>(mem);
 	pp->timers_cap = cap;
