@@ -7,6 +7,7 @@
  */
 #pragma once
 
+#include "gort/blocking.h"
 #include "gort/chan.h"
 #include "gort/panic.h"
 #include "gort/runtime.h"

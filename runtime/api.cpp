@@ -4,13 +4,14 @@
  * messages become panic_error here, at the boundary, where a goroutine
  * can catch them.
  */
+#include <gort/blocking.h>
 #include <gort/runtime.h>
 
 #include "runtime/proc.h"
 
 namespace gort::rt {
-int run_main(void (*fn)(void *), void *arg, int procs_cfg, usize stack_size,
-	     bool deadlock_check, const char **err);
+int run_main(void (*fn)(void *), void *arg, const run_options &opt,
+	     const char **err);
 void *spawn_prepare(usize size, usize align, void (*entry)(void *),
 		    usize stack_size, void **handle, const char **err);
 void spawn_commit(void *handle);
@@ -29,8 +30,16 @@ namespace detail {
 int run_main(void (*fn)(void *), void *arg, const config &cfg)
 {
 	const char *err = nullptr;
-	int r = rt::run_main(fn, arg, cfg.procs, cfg.stack_size,
-			     cfg.deadlock_check, &err);
+	rt::run_options opt;
+	opt.procs = cfg.procs;
+	opt.stack_size = cfg.stack_size;
+	opt.deadlock_check = cfg.deadlock_check;
+	if (cfg.max_threads > 0)
+		opt.max_threads = rt::u32(cfg.max_threads);
+	opt.idle_m_exit_ns = cfg.idle_thread_timeout.count() > 0
+				     ? cfg.idle_thread_timeout.count()
+				     : 10 * 1000000000LL;
+	int r = rt::run_main(fn, arg, opt, &err);
 	if (r < 0)
 		throw panic_error(err);
 	return r;
@@ -62,6 +71,16 @@ void sleep_ns(std::int64_t ns)
 	rt::sleep_ns(ns);
 }
 
+void enter_blocking(bool handoff_now)
+{
+	rt::entersyscall(handoff_now);
+}
+
+void exit_blocking()
+{
+	rt::exitsyscall();
+}
+
 } // namespace detail
 
 void yield()
@@ -86,7 +105,10 @@ int num_goroutine()
 
 std::uint64_t goid()
 {
-	rt::g *gp = rt::current_g();
+	rt::m *mp = rt::current_m();
+	if (mp == nullptr)
+		return 0;
+	rt::g *gp = mp->curg != nullptr ? mp->curg : mp->syscallg;
 	return gp != nullptr ? gp->goid : 0;
 }
 

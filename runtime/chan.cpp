@@ -192,7 +192,8 @@ void chan_block_forever(const char *reason)
 		park(nullptr, nullptr, reason); /* nobody will ready us */
 		fatal("chan: a goroutine blocked on a nil channel was woken");
 	}
-	sched.foreign_used.store(true, std::memory_order_relaxed);
+	if (current_m() == nullptr) /* not a goroutine inside blocking() */
+		sched.foreign_used.store(true, std::memory_order_relaxed);
 	std::atomic<u32> never{0};
 	for (;;)
 		futex_wait(&never, 0, -1);

@@ -82,7 +82,8 @@ void checkdead_locked()
 	/* Unknown (qemu-user's /proc/self/stat says 0) counts as "maybe
 	 * a foreign thread": no report rather than a false one. */
 	long threads = process_threads();
-	if (threads < 1 || threads > long(sched.nm))
+	long ours = long(sched.nm) + (sched.sysmon_started ? 1 : 0);
+	if (threads < 1 || threads > ours)
 		return; /* a foreign thread may still call in */
 
 	std::fflush(nullptr); /* what the program printed comes first */

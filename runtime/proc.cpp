@@ -17,6 +17,7 @@
 #include "runtime/proc.h"
 
 #include "runtime/futex_linux.h"
+#include "runtime/netpoll.h"
 #include "runtime/panic.h"
 #include "runtime/runq.h"
 #include "runtime/signal.h"
@@ -94,7 +95,7 @@ static void g_start_hook()
 		finish_direct_switch(mp);
 }
 
-static void switch_to_scheduler(g *gp, m *mp)
+void g_switch_to_scheduler(g *gp, m *mp)
 {
 	gp->eh = *mp->eh_slot;
 	*mp->eh_slot = eh_state{};
@@ -148,7 +149,7 @@ void gosched()
 	if (yield_direct(mp, gp))
 		return;
 	mp->action = g0_action::yield;
-	switch_to_scheduler(gp, mp);
+	g_switch_to_scheduler(gp, mp);
 }
 
 void park(bool (*unlock_fn)(g *gp, void *arg), void *arg, const char *reason)
@@ -160,7 +161,7 @@ void park(bool (*unlock_fn)(g *gp, void *arg), void *arg, const char *reason)
 	mp->action = g0_action::park;
 	mp->park_unlock = unlock_fn;
 	mp->park_arg = arg;
-	switch_to_scheduler(gp, mp);
+	g_switch_to_scheduler(gp, mp);
 }
 
 void runqput_any(g *gp, bool next)
@@ -327,6 +328,7 @@ static void begin_stop()
 		futex_wake(&mp->park, 1);
 	}
 	unlock(&sched.lock);
+	netpoll_break(); /* an M may sleep in the poller */
 }
 
 static void gdestroy(m *mp, g *gp)
@@ -389,6 +391,9 @@ g *after_g(m *mp, g *gp)
 		}
 		return nullptr;
 	}
+	case g0_action::syscall_exit:
+		exitsyscall_queue(mp, gp);
+		return nullptr;
 	default:
 		fatal("sched: a goroutine switched to the scheduler without "
 		      "saying why");
@@ -511,8 +516,8 @@ int procs()
 /* run(): boot on the calling thread, run @fn as the main goroutine, tear
  * down when it returns.  *err is set (and -1 returned) if a runtime is
  * already running. */
-int run_main(void (*fn)(void *), void *arg, int procs_cfg, usize stack_size,
-	     bool deadlock_check, const char **err)
+int run_main(void (*fn)(void *), void *arg, const run_options &opt,
+	     const char **err)
 {
 	bool expected = false;
 	if (!sched.running.compare_exchange_strong(expected, true)) {
@@ -536,8 +541,10 @@ int run_main(void (*fn)(void *), void *arg, int procs_cfg, usize stack_size,
 	sched.timer_wait_until.store(0);
 	sched.foreign_used.store(false);
 	const char *dc = std::getenv("GORT_DEADLOCK_CHECK");
-	sched.deadlock_check = deadlock_check && !(dc && dc[0] == '0');
-	sched.stack_size = stack_size;
+	sched.deadlock_check = opt.deadlock_check && !(dc && dc[0] == '0');
+	sched.stack_size = opt.stack_size;
+	sched.max_threads = opt.max_threads;
+	sched.idle_m_exit_ns = opt.idle_m_exit_ns;
 
 	m *m0 = new (g_m0_storage) m();
 	m0->is_m0 = true;
@@ -552,7 +559,7 @@ int run_main(void (*fn)(void *), void *arg, int procs_cfg, usize stack_size,
 	fiber_start_hook = g_start_hook;
 
 	/* Single-threaded until the main G is queued: no lock needed. */
-	u32 n = initial_procs(procs_cfg);
+	u32 n = initial_procs(opt.procs);
 	for (u32 i = 0; i < n; i++)
 		p_reset(p_get(i));
 	sched.procs.store(n, release);
@@ -568,8 +575,10 @@ int run_main(void (*fn)(void *), void *arg, int procs_cfg, usize stack_size,
 	static_cast<g *>(h)->f.arg = arg;
 	static_cast<g *>(h)->f.fn = fn;
 	spawn_commit_as(h, true);
+	sysmon_start();
 
 	schedule_loop(m0);
+	sysmon_stop();
 
 	/* Wait for every other M to leave, then reclaim everything. */
 	for (;;) {

@@ -9,8 +9,11 @@
  *   (spawn)      |  ^                    |
  *                v  | (yield)            | ready() by the waker
  *              running ------------> waiting
- *                |          park()
- *                v
+ *               | ^  \       park()
+ *               | |   \  entersyscall()      exitsyscall(), no P
+ *               | |    +---------> syscall ----------> runnable
+ *               | +--------------------+
+ *               v      exitsyscall(), got a P
  *              dead (on a free list; may be reused)
  *
  *   runnable: on exactly one run queue (a P's ring or runnext, or the
@@ -20,11 +23,19 @@
  *   waiting:  off every run queue, fully off its stack (park() switches
  *             to the M's scheduler context before the wait becomes
  *             visible to wakers).  Exactly one waker will call ready().
+ *   syscall:  the G's code is in a blocking call (syscall.cpp) on
+ *             gp->curm, which holds no P; mp->curg is nullptr meanwhile,
+ *             so gort operations inside the call act as a plain
+ *             thread's.  Only the G itself leaves this state.
  *   dead:     the G's function returned; its stack is back in the pool.
  *
  * P status: idle (on sched.pidle, no M), running (held by exactly one M,
- * pp->curm), dead (id >= procs after set_procs shrank; never freed, so
- * stale readers stay safe).
+ * pp->curm), syscall (its M is in a blocking call and may take it back
+ * by CAS syscall -> running; sysmon may retake it by CAS syscall ->
+ * running and hand it to another M: whoever wins the CAS owns it), dead
+ * (id >= procs after set_procs shrank; never freed, so stale readers
+ * stay safe).  Changes to and from idle and dead happen under
+ * sched.lock; the syscall CASes need no lock.
  *
  * Locks: sched.lock guards the global run queue, the idle P and idle M
  * lists, the free-G list, and P status changes.  A P's run queue is
@@ -52,6 +63,7 @@ enum class gstatus : u32 {
 	runnable,
 	running,
 	waiting,
+	syscall,
 	dead,
 };
 
@@ -61,6 +73,7 @@ enum class g0_action : u32 {
 	yield, /* requeue the G at the tail of the P's queue */
 	park,  /* the G waits; run park_unlock, then schedule */
 	exit,  /* the G's function returned */
+	syscall_exit, /* back from a blocking call with no P: queue the G */
 };
 
 /* Per-thread C++ exception state (libstdc++/libc++abi __cxa_eh_globals),
@@ -103,6 +116,9 @@ struct m {
 	u32 rand = 0;		     /* fastrand state */
 	eh_state *eh_slot = nullptr; /* this thread's C++ exception state */
 	g *requeue = nullptr; /* yielded by a direct switch; see gosched() */
+	p *oldp = nullptr;    /* the P left in syscall state; this M's */
+	g *syscallg = nullptr; /* the G in a blocking call on this M */
+	bool in_netpoll = false; /* blocked in netpoll(); sched.lock */
 	pthread_t thread{};
 	/* Request from the G that switched to the scheduler context. */
 	g0_action action = g0_action::none;
@@ -110,7 +126,7 @@ struct m {
 	void *park_arg = nullptr;
 };
 
-enum class pstatus : u32 { idle, running, dead };
+enum class pstatus : u32 { idle, running, syscall, dead };
 
 constexpr u32 RUNQ_SIZE = 256;
 constexpr u32 GOID_BATCH = 16;
@@ -118,10 +134,13 @@ constexpr u32 P_GFREE_MAX = 64;
 
 struct p {
 	u32 id = 0;
-	pstatus status = pstatus::idle; /* sched.lock */
+	std::atomic<pstatus> status{pstatus::idle}; /* see the header */
 	m *curm = nullptr;		/* the M holding this P */
 	p *link = nullptr;		/* sched.pidle; sched.lock */
 	u32 schedtick = 0;		/* owner only */
+	std::atomic<u32> syscalltick{0}; /* bumped by each entersyscall */
+	u32 sysmon_tick = 0;		 /* sysmon's: syscalltick it saw */
+	i64 sysmon_when = 0;		 /* sysmon's: when it saw it */
 
 	/* Run queue (runq.h): the owner pushes at tail, anyone pops at
 	 * head by CAS. */
@@ -187,6 +206,27 @@ struct sched_state {
 	std::atomic<i64> timer_wait_until{0};
 
 	usize stack_size = 0; /* 0: stack_default_size() */
+	u32 max_threads = 0;  /* newm() refuses beyond this many Ms */
+	i64 idle_m_exit_ns = 0; /* an idle M beyond the cache exits then */
+
+	/* Network poller: when netpoll() last returned; 0 while an M is
+	 * blocked in it (at most one is). */
+	std::atomic<i64> lastpoll{0};
+
+	/* sysmon (sysmon.cpp). */
+	std::atomic<u32> sysmon_note{0};
+	bool sysmon_sleeping = false; /* lock */
+	bool sysmon_started = false;
+	pthread_t sysmon_thread{};
+};
+
+/* What run() was asked for (gort::config, defaults applied by api.cpp). */
+struct run_options {
+	int procs = 0;
+	usize stack_size = 0;
+	bool deadlock_check = true;
+	u32 max_threads = 10000;
+	i64 idle_m_exit_ns = 0;
 };
 
 extern sched_state sched;
@@ -212,6 +252,7 @@ bool g_cas_status(g *gp, gstatus from, gstatus to);
 void ready(g *gp);
 void park(bool (*unlock)(g *gp, void *arg), void *arg, const char *reason);
 void gosched();
+void g_switch_to_scheduler(g *gp, m *mp);
 
 /* sched.cpp */
 [[noreturn]] void mstart(m *mp);
@@ -224,6 +265,17 @@ void p_retire_locked(p *pp);
 void acquirep(m *mp, p *pp);
 p *releasep(m *mp);
 u32 fastrand(m *mp);
+
+/* syscall.cpp */
+void entersyscall(bool handoff_now);
+void exitsyscall();
+void exitsyscall_queue(m *mp, g *gp); /* the scheduler side */
+void handoffp(p *pp);
+
+/* sysmon.cpp */
+void sysmon_start();
+void sysmon_stop();
+void sysmon_wake_locked();
 
 /* deadlock.cpp */
 void checkdead_locked();

@@ -26,7 +26,9 @@
 
 #include "arch/arch.h"
 #include "runtime/futex_linux.h"
+#include "runtime/netpoll.h"
 #include "runtime/panic.h"
+#include "runtime/print.h"
 #include "runtime/runq.h"
 #include "runtime/sysalloc.h"
 #include "runtime/timer.h"
@@ -105,6 +107,8 @@ p *pidleget_locked()
 		pp->link = nullptr;
 		pp->status = pstatus::running;
 		sched.npidle.fetch_sub(1);
+		if (sched.sysmon_sleeping)
+			sysmon_wake_locked(); /* a P works again */
 	}
 	return pp;
 }
@@ -170,6 +174,15 @@ static void newm(p *pp, bool spinning)
 	mp->nextp = pp;
 	mp->spinning = spinning;
 	lock(&sched.lock);
+	if (sched.nm >= sched.max_threads) {
+		print_buf b;
+		b.str("runtime: program exceeds ").u64v(sched.max_threads);
+		b.str("-thread limit\n");
+		b.flush();
+		fatal("thread exhaustion: too many goroutines are blocked in "
+		      "system calls at once; raise gort::config::max_threads "
+		      "or block fewer goroutines in gort::blocking()");
+	}
 	mp->id = sched.mnext++;
 	sched.nm++;
 	mp->rand = u32(mp->id * 0x9e3779b9u) | 1;
@@ -246,7 +259,7 @@ static void resetspinning(m *mp)
 }
 
 /* Give @pp to an M if it has anything to do, else make it idle. */
-static void handoffp(p *pp)
+void handoffp(p *pp)
 {
 	if (!runq_empty(pp) || sched.runq_size.load(relaxed) > 0 ||
 	    pp->timer0_when.load(relaxed) != 0) {
@@ -271,10 +284,38 @@ static bool take_nextp_unlock(m *mp)
 	return true;
 }
 
+/* An idle M beyond the cache, idle for sched.idle_m_exit_ns: leave the
+ * runtime for good.  Context: sched.lock held, @mp on no list but allm. */
+[[noreturn]] static void m_exit_locked(m *mp)
+{
+	for (m **pm = &sched.allm; *pm != nullptr; pm = &(*pm)->alllink) {
+		if (*pm == mp) {
+			*pm = mp->alllink;
+			break;
+		}
+	}
+	sched.nm--;
+	unlock(&sched.lock);
+	set_current_m(nullptr);
+	pthread_detach(pthread_self());
+	mp->~m();
+	sysfree(mp, sizeof(m));
+	pthread_exit(nullptr);
+}
+
+/* Idle Ms kept without a time limit (Ms blocked in system calls come
+ * back through here when their goroutine found no P). */
+static u32 idle_m_cache()
+{
+	u32 procs = sched.procs.load(relaxed);
+	return procs > 4 ? procs : 4;
+}
+
 /*
  * Sleep on the idle list until startm() hands us a P (true: we hold it),
  * or the runtime stops, or @deadline (0: none) passes or an earlier timer
- * takes over (false: no P).
+ * takes over (false: no P).  An M beyond the idle cache exits instead
+ * once it has slept sched.idle_m_exit_ns.
  */
 static bool stopm(m *mp, i64 deadline)
 {
@@ -293,6 +334,10 @@ static bool stopm(m *mp, i64 deadline)
 		 * timer0_when then load of timer_wait_until. */
 		sched.timer_wait_until.store(deadline);
 	}
+	i64 exit_at = 0;
+	if (deadline == 0 && !mp->is_m0 && sched.idle_m_exit_ns > 0 &&
+	    sched.nmidle > idle_m_cache())
+		exit_at = nanotime() + sched.idle_m_exit_ns;
 	checkdead_locked();
 	unlock(&sched.lock);
 	if (deadline != 0) {
@@ -303,8 +348,9 @@ static bool stopm(m *mp, i64 deadline)
 
 	for (;;) {
 		i64 timeout = -1;
-		if (deadline != 0) {
-			timeout = deadline - nanotime();
+		i64 until = deadline != 0 ? deadline : exit_at;
+		if (until != 0) {
+			timeout = until - nanotime();
 			if (timeout < 0)
 				timeout = 0;
 		}
@@ -317,6 +363,10 @@ static bool stopm(m *mp, i64 deadline)
 			return true;
 		bool waiter = sched.timer_waiter == mp;
 		bool stop = sched.stopping.load(relaxed);
+		if (!stop && exit_at != 0 && nanotime() >= exit_at) {
+			mremove_locked(mp);
+			m_exit_locked(mp);
+		}
 		if (stop ||
 		    (deadline != 0 && (!waiter || nanotime() >= deadline))) {
 			if (waiter) {
@@ -354,6 +404,71 @@ static u32 gcd(u32 a, u32 b)
 		b = t;
 	}
 	return a;
+}
+
+/* The first G of @list for the caller to run, the rest queued on @pp.
+ * Context: the caller holds @pp. */
+static g *netpoll_take(p *pp, g *list)
+{
+	if (list == nullptr)
+		return nullptr;
+	g *gp = list;
+	if (!g_cas_status(gp, gstatus::waiting, gstatus::runnable))
+		fatal("netpoll: a goroutine to wake is not waiting");
+	inject_glist(gp->schedlink, pp);
+	return gp;
+}
+
+/*
+ * Block in the poller until a descriptor is ready, the earliest timer is
+ * due, or netpoll_break().  The caller has set sched.lastpoll to 0 (only
+ * one M polls at a time) and holds no P.  Returns the G to run, with a P
+ * held, when it found work and a P to run it on; nullptr otherwise (the
+ * Gs found, if any, are on the global queue).
+ */
+static g *netpoll_block(m *mp)
+{
+	lock(&sched.lock);
+	if (sched.stopping.load(relaxed)) {
+		unlock(&sched.lock);
+		sched.lastpoll.store(nanotime(), relaxed);
+		return nullptr;
+	}
+	mp->in_netpoll = true;
+	i64 until = timers_earliest();
+	if (sched.timer_waiter == nullptr) {
+		/* Any new timer is earlier than "never": it wakes us. */
+		sched.timer_waiter = mp;
+		sched.timer_wait_until.store(until != 0 ? until : INT64_MAX);
+	}
+	unlock(&sched.lock);
+	i64 again = timers_earliest(); /* raced with a new timer? */
+	if (again != 0 && (until == 0 || again < until))
+		until = again;
+	i64 delay = -1;
+	if (until != 0) {
+		delay = until - nanotime();
+		if (delay < 0)
+			delay = 0;
+	}
+	g *list = netpoll(delay);
+	sched.lastpoll.store(nanotime(), relaxed);
+	lock(&sched.lock);
+	mp->in_netpoll = false;
+	if (sched.timer_waiter == mp) {
+		sched.timer_waiter = nullptr;
+		sched.timer_wait_until.store(0);
+	}
+	p *pp = list != nullptr ? pidleget_locked() : nullptr;
+	unlock(&sched.lock);
+	if (list == nullptr)
+		return nullptr;
+	if (pp == nullptr) {
+		inject_glist(list, nullptr);
+		return nullptr;
+	}
+	acquirep(mp, pp);
+	return netpoll_take(pp, list);
 }
 
 /* Four passes over the other Ps in a random order; see the header. */
@@ -473,6 +588,14 @@ top:
 			return gp;
 	}
 
+	/* Network: goroutines whose descriptors became ready, if no M is
+	 * blocked in the poller already (it would hand them out itself). */
+	if (netpoll_inited() && netpoll_waiters.load(relaxed) > 0 &&
+	    sched.lastpoll.load(relaxed) != 0) {
+		if (g *gp = netpoll_take(pp, netpoll(0)))
+			return gp;
+	}
+
 	/* INV-SCHED-1: spin only while few Ms do. */
 	u32 procs = sched.procs.load(acquire);
 	u32 busy = procs - sched.npidle.load(relaxed);
@@ -534,6 +657,15 @@ top:
 				goto top;
 			}
 		}
+	}
+
+	/* Goroutines wait on descriptors: one M sleeps in the poller, and
+	 * serves the earliest timer too. */
+	if (netpoll_inited() && netpoll_waiters.load(relaxed) > 0 &&
+	    sched.lastpoll.exchange(0) != 0) {
+		if (g *gp = netpoll_block(mp))
+			return gp;
+		goto top;
 	}
 
 	/* Sleep until handed a P or the earliest timer.  Without an idle P

@@ -10,6 +10,7 @@
 
 #include "arch/arch.h"
 #include "runtime/futex_linux.h"
+#include "runtime/netpoll.h"
 #include "runtime/panic.h"
 #include "runtime/sysalloc.h"
 
@@ -133,8 +134,12 @@ void timers_wake_waiter(i64 when)
 	if (waiter != nullptr) {
 		sched.timer_waiter = nullptr;
 		sched.timer_wait_until.store(0);
-		waiter->park.store(1, std::memory_order_release);
-		futex_wake(&waiter->park, 1);
+		if (waiter->in_netpoll) {
+			netpoll_break(); /* it sleeps in epoll_wait */
+		} else {
+			waiter->park.store(1, std::memory_order_release);
+			futex_wake(&waiter->park, 1);
+		}
 	}
 	unlock(&sched.lock);
 }

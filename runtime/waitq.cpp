@@ -12,7 +12,7 @@ void waiter_init(waiter *w)
 	w->gp = current_g();
 	w->note.store(0, std::memory_order_relaxed);
 	w->next = nullptr;
-	if (w->gp == nullptr)
+	if (w->gp == nullptr && current_m() == nullptr)
 		sched.foreign_used.store(true, std::memory_order_relaxed);
 }
 

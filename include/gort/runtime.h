@@ -51,6 +51,13 @@ struct config {
 	 * GORT_DEADLOCK_CHECK=0.  It turns itself off once a thread the
 	 * runtime did not create calls in (HACKING.md, "Deadlock"). */
 	bool deadlock_check = true;
+	/* The most OS threads the runtime may have at once (Go's
+	 * debug.SetMaxThreads).  Goroutines blocked in system calls hold a
+	 * thread each; going beyond is a fatal error.  Default 10,000. */
+	int max_threads = 0;
+	/* Threads left idle beyond a small cache (procs, at least 4) exit
+	 * after this long.  Default 10 s. */
+	std::chrono::nanoseconds idle_thread_timeout{0};
 };
 
 /* Options for one goroutine. */

@@ -1,0 +1,119 @@
+/*
+ * runtime/netpoll.h - the network poller: goroutines wait for descriptors
+ * without holding a thread.
+ *
+ * The interface every backend implements (netpoll_<os>.cpp):
+ *
+ *   netpoll_backend_init()  make the poller (epoll: an epoll fd and an
+ *                           eventfd to interrupt it);
+ *   netpoll_backend_open()  register a descriptor once, for its lifetime,
+ *                           for both directions (epoll: EPOLLIN | EPOLLOUT
+ *                           | EPOLLRDHUP | EPOLLET);
+ *   netpoll_backend_close() forget it (epoll: EPOLL_CTL_DEL);
+ *   netpoll(delay)          wait up to @delay ns (0: just look, -1: until
+ *                           an event or netpoll_break()), hand each event
+ *                           to netpoll_ready(), and return the goroutines
+ *                           that became runnable;
+ *   netpoll_break()         interrupt a netpoll() blocked on another M;
+ *                           concurrent calls coalesce into one wake-up.
+ *
+ * How the backends map onto it: a readiness backend (epoll, kqueue)
+ * reports "descriptor D may now be read/written" and the goroutine retries
+ * the non-blocking call.  A completion backend (IOCP) submits the
+ * overlapped operation before waiting and reports "operation on D
+ * finished"; the goroutine then collects the result instead of retrying.
+ * Both only need "wake the goroutine waiting on D in direction R/W", which
+ * is what netpoll_ready() does, so the generic part (netpoll.cpp) and its
+ * callers (net/) stay the same.
+ *
+ * A poll_desc (pd) is the runtime's record of one registered descriptor.
+ * pds are never freed, only reused, so a late event or timer for a
+ * descriptor closed meanwhile finds a valid pd: the sequence number (seq),
+ * bumped at each reuse and carried in the epoll event and in the deadline
+ * timers, tells that the event is stale.
+ *
+ * Per direction (rg for reads, wg for writes) a word holds:
+ *   PD_NONE   nothing;
+ *   PD_READY  an event arrived with nobody waiting: latched, so an edge is
+ *             never lost; the next wait consumes it and returns at once;
+ *   PD_WAIT   a goroutine is about to park;
+ *   a g*      that goroutine is parked.
+ * INV-PD-1: only the one goroutine using a direction moves it from NONE
+ *   to WAIT and from WAIT to g*; only netpoll_ready(), deadlines and
+ *   eviction move it from WAIT or g* back to READY or NONE, and whoever
+ *   does so readies the g* it took.
+ * INV-PD-2: closing and the expired flags are set before the waiter is
+ *   unblocked, and a waiter checks them after publishing PD_WAIT (both
+ *   seq_cst): a waiter either sees the flag or is unblocked.
+ * Fields: fd, seq, closing, the deadlines and their timers belong to
+ * pd->lock; rg/wg are lock-free as above.
+ */
+#pragma once
+
+#include "runtime/proc.h"
+#include "runtime/timer.h"
+
+namespace gort::rt {
+
+constexpr uptr PD_NONE = 0;
+constexpr uptr PD_READY = 1;
+constexpr uptr PD_WAIT = 2;
+
+/* Directions, a bit each. */
+constexpr int POLL_R = 1;
+constexpr int POLL_W = 2;
+
+enum class poll_err : int { none = 0, closing = 1, timeout = 2 };
+
+struct poll_desc {
+	poll_desc *link = nullptr; /* free list */
+	u32 index = 0;		   /* in the pd table; constant */
+	rt_lock lock;
+	int fd = -1;
+	std::atomic<u32> seq{0};
+	std::atomic<bool> closing{false};
+	std::atomic<uptr> rg{PD_NONE};
+	std::atomic<uptr> wg{PD_NONE};
+	/* Deadlines: 0 none, > 0 pending (timer armed), -1 passed. */
+	std::atomic<i64> rd{0};
+	std::atomic<i64> wd{0};
+	timer rt, wt;
+	u32 rseq = 0, wseq = 0; /* the timers' generation; lock */
+};
+
+/* The generic part (netpoll.cpp). */
+bool netpoll_inited();
+/* Register @fd (non-blocking) with the poller; nullptr with *err = errno
+ * on failure. */
+poll_desc *netpoll_open(int fd, int *err);
+/* Unregister; the caller closes the fd afterwards.  Call once nobody
+ * uses the pd any more (after netpoll_evict). */
+void netpoll_close(poll_desc *pd);
+/* Wake every goroutine waiting on @pd with poll_err::closing, and make
+ * every later wait fail the same way. */
+void netpoll_evict(poll_desc *pd);
+/* Wait until @pd may be ready in @mode (POLL_R or POLL_W), the deadline passes
+ * or the pd is evicted.  A goroutine parks; a plain thread blocks in
+ * poll(2). */
+poll_err netpoll_wait(poll_desc *pd, int mode);
+/* Set the absolute nanotime() deadline for @mode (POLL_R, POLL_W or both);
+ * 0 clears it, a time in the past expires it at once. */
+void netpoll_set_deadline(poll_desc *pd, int mode, i64 when);
+/* The backend saw @mode (POLL_R, POLL_W or both) become ready on the pd
+ * with table index @index and sequence @seq: add the goroutines to wake to
+ * *@list (linked through schedlink).  A stale @seq is ignored. */
+void netpoll_ready(u32 index, u32 seq, int mode, g **list);
+/* Make the Gs of @list runnable: on @pp's queue if not nullptr, else on
+ * the global queue; then wake an M for them. */
+void inject_glist(g *list, p *pp = nullptr);
+/* Goroutines parked in netpoll_wait(); only their count matters. */
+extern std::atomic<i32> netpoll_waiters;
+
+/* The backend (netpoll_epoll.cpp). */
+int netpoll_backend_init();
+int netpoll_backend_open(poll_desc *pd);
+void netpoll_backend_close(poll_desc *pd);
+g *netpoll(i64 delay_ns);
+void netpoll_break();
+
+} // namespace gort::rt

@@ -1,0 +1,127 @@
+/*
+ * runtime/netpoll_epoll.cpp - the Linux backend of the network poller
+ * (netpoll.h): one epoll instance, edge-triggered, each descriptor
+ * registered once for both directions for its whole life, and an eventfd
+ * that interrupts a blocked epoll_wait.
+ *
+ * An event's data carries the pd's table index and its seq at
+ * registration; netpoll_ready() drops events whose seq is stale.
+ * netpoll_break() writes the eventfd only on the 0 -> 1 transition of
+ * break_pending, so a burst of wake-ups costs one write; the blocking
+ * poller that consumes it resets the flag.
+ */
+#include "runtime/netpoll.h"
+
+#include "runtime/panic.h"
+
+#include <cerrno>
+#include <climits>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+namespace gort::rt {
+
+static int epfd = -1;
+static int breakfd = -1;
+static std::atomic<u32> break_pending{0};
+static constexpr u64 BREAK_TAG = ~u64(0);
+
+int netpoll_backend_init()
+{
+	epfd = ::epoll_create1(EPOLL_CLOEXEC);
+	if (epfd < 0)
+		return errno;
+	breakfd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (breakfd < 0) {
+		int e = errno;
+		::close(epfd);
+		return e;
+	}
+	struct epoll_event ev = {};
+	ev.events = EPOLLIN;
+	ev.data.u64 = BREAK_TAG;
+	if (::epoll_ctl(epfd, EPOLL_CTL_ADD, breakfd, &ev) != 0) {
+		int e = errno;
+		::close(breakfd);
+		::close(epfd);
+		return e;
+	}
+	return 0;
+}
+
+int netpoll_backend_open(poll_desc *pd)
+{
+	struct epoll_event ev = {};
+	ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+	ev.data.u64 = u64(pd->seq.load(std::memory_order_relaxed)) << 32 |
+		      pd->index;
+	if (::epoll_ctl(epfd, EPOLL_CTL_ADD, pd->fd, &ev) != 0)
+		return errno;
+	return 0;
+}
+
+void netpoll_backend_close(poll_desc *pd)
+{
+	struct epoll_event ev = {};
+	::epoll_ctl(epfd, EPOLL_CTL_DEL, pd->fd, &ev);
+}
+
+void netpoll_break()
+{
+	u32 zero = 0;
+	if (epfd < 0 || !break_pending.compare_exchange_strong(zero, 1))
+		return;
+	u64 one = 1;
+	while (::write(breakfd, &one, sizeof(one)) < 0 && errno == EINTR)
+		;
+}
+
+g *netpoll(i64 delay_ns)
+{
+	if (epfd < 0)
+		return nullptr;
+	int ms;
+	if (delay_ns < 0)
+		ms = -1;
+	else if (delay_ns == 0)
+		ms = 0;
+	else if (delay_ns < 1000000)
+		ms = 1; /* epoll_wait counts milliseconds: never spin */
+	else if (delay_ns < i64(INT_MAX) * 1000000)
+		ms = int(delay_ns / 1000000);
+	else
+		ms = INT_MAX;
+	struct epoll_event events[128];
+	int n = ::epoll_wait(epfd, events, 128, ms);
+	if (n < 0) {
+		if (errno != EINTR)
+			fatal("netpoll: epoll_wait failed");
+		return nullptr; /* the caller recomputes its delay */
+	}
+	g *list = nullptr;
+	for (int i = 0; i < n; i++) {
+		const struct epoll_event &ev = events[i];
+		if (ev.data.u64 == BREAK_TAG) {
+			if (delay_ns != 0) {
+				u64 v;
+				while (::read(breakfd, &v, sizeof(v)) < 0 &&
+				       errno == EINTR)
+					;
+				break_pending.store(0);
+			}
+			continue;
+		}
+		int mode = 0;
+		if (ev.events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+			mode |= POLL_R;
+		if (ev.events & (EPOLLOUT | EPOLLHUP | EPOLLERR))
+			mode |= POLL_W;
+		if (mode != 0)
+			netpoll_ready(u32(ev.data.u64), u32(ev.data.u64 >> 32),
+				      mode, &list);
+	}
+	return list;
+}
+
+} // namespace gort::rt

@@ -1,0 +1,164 @@
+/*
+ * runtime/sysmon.cpp - the monitor thread: retakes the Ps of goroutines
+ * stuck in blocking calls (and, later, asks long runners to yield).
+ *
+ * sysmon holds no P and runs no goroutine.  Its period follows Go's: 20
+ * us while it finds something to do; after 50 idle rounds (1 ms) it
+ * doubles the period up to 10 ms.  While every P is idle there is nothing
+ * to watch, so it sleeps on sched.sysmon_note with no timeout until
+ * pidleget_locked() hands out a P again (sysmon_wake_locked): an idle
+ * runtime costs no CPU.
+ *
+ * Retaking (INV-SYSCALL-1 in syscall.cpp): a P seen in the syscall state
+ * with the same syscalltick on two consecutive rounds has been in one
+ * call for at least one period.  sysmon takes it by CAS and hands it off
+ * (handoffp: to an M if it has work, else to the idle list), unless it
+ * has no work and other Ps idle or spin, in which case it waits up to
+ * 10 ms first: handing off an empty P only to park it again is waste.
+ *
+ * Fields: sched.sysmon_sleeping and the note belong to sched.lock;
+ * p->sysmon_tick and p->sysmon_when are sysmon's alone.
+ */
+#include "runtime/proc.h"
+
+#include "runtime/futex_linux.h"
+#include "runtime/netpoll.h"
+#include "runtime/panic.h"
+#include "runtime/runq.h"
+
+#include <pthread.h>
+
+namespace gort::rt {
+
+static constexpr auto relaxed = std::memory_order_relaxed;
+static constexpr auto acquire = std::memory_order_acquire;
+
+static constexpr i64 SYSMON_MIN_NS = 20 * 1000;
+static constexpr i64 SYSMON_MAX_NS = 10 * 1000 * 1000;
+static constexpr u32 SYSMON_IDLE_ROUNDS = 50;
+static constexpr i64 RETAKE_IDLE_P_NS = 10 * 1000 * 1000;
+static constexpr i64 NETPOLL_STARVED_NS = 10 * 1000 * 1000;
+
+void sysmon_wake_locked()
+{
+	sched.sysmon_sleeping = false;
+	sched.sysmon_note.store(1, std::memory_order_release);
+	futex_wake(&sched.sysmon_note, 1);
+}
+
+/* Retake Ps stuck in a syscall; returns how many were handed off. */
+static u32 retake(i64 now)
+{
+	u32 n = 0;
+	for (u32 i = 0; i < MAX_PROCS && sched.allp[i] != nullptr; i++) {
+		p *pp = sched.allp[i];
+		if (pp->status.load(acquire) != pstatus::syscall)
+			continue;
+		u32 t = pp->syscalltick.load(relaxed);
+		if (pp->sysmon_tick != t) {
+			pp->sysmon_tick = t; /* a new call: look next round */
+			pp->sysmon_when = now;
+			continue;
+		}
+		if (runq_empty(pp) && pp->timer0_when.load(relaxed) == 0 &&
+		    sched.nmspinning.load(relaxed) +
+				    sched.npidle.load(relaxed) >
+			    0 &&
+		    now - pp->sysmon_when < RETAKE_IDLE_P_NS)
+			continue;
+		pstatus want = pstatus::syscall;
+		if (!pp->status.compare_exchange_strong(
+			    want, pstatus::running, std::memory_order_acq_rel))
+			continue; /* its M came back first */
+		handoffp(pp);
+		n++;
+	}
+	return n;
+}
+
+/* Sleep up to @ns (-1: until woken).  Returns false when run() ends. */
+static bool sysmon_sleep(i64 ns)
+{
+	futex_wait(&sched.sysmon_note, 0, ns);
+	sched.sysmon_note.store(0, relaxed);
+	return !sched.stopping.load(relaxed);
+}
+
+static void *sysmon_main(void *)
+{
+	i64 delay = SYSMON_MIN_NS;
+	u32 idle = 0;
+	for (;;) {
+		if (idle == 0)
+			delay = SYSMON_MIN_NS;
+		else if (idle > SYSMON_IDLE_ROUNDS && delay < SYSMON_MAX_NS)
+			delay = delay * 2 < SYSMON_MAX_NS ? delay * 2
+							  : SYSMON_MAX_NS;
+		if (!sysmon_sleep(delay))
+			break;
+		if (sched.npidle.load(relaxed) ==
+		    sched.procs.load(relaxed)) {
+			lock(&sched.lock);
+			if (sched.npidle.load(relaxed) ==
+				    sched.procs.load(relaxed) &&
+			    !sched.stopping.load(relaxed)) {
+				sched.sysmon_sleeping = true;
+				unlock(&sched.lock);
+				if (!sysmon_sleep(-1))
+					break;
+				idle = 0;
+				continue;
+			}
+			unlock(&sched.lock);
+		}
+		i64 now = nanotime();
+		/* Ready network waiters nobody polled for a while (every
+		 * P busy, so no M went idle to poll). */
+		if (netpoll_inited() &&
+		    now - sched.lastpoll.load(relaxed) > NETPOLL_STARVED_NS &&
+		    sched.lastpoll.load(relaxed) != 0) {
+			sched.lastpoll.store(now, relaxed);
+			g *list = netpoll(0);
+			if (list != nullptr) {
+				inject_glist(list);
+				idle = 0;
+				continue;
+			}
+		}
+		if (retake(now) > 0)
+			idle = 0;
+		else
+			idle++;
+	}
+	return nullptr;
+}
+
+void sysmon_start()
+{
+	sched.sysmon_note.store(0, relaxed);
+	sched.sysmon_sleeping = false;
+	pthread_attr_t attr;
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, 64 * 1024);
+	int err = pthread_create(&sched.sysmon_thread, &attr, sysmon_main,
+				 nullptr);
+	pthread_attr_destroy(&attr);
+	if (err != 0)
+		fatal("sysmon: cannot create the monitor thread (the process "
+		      "or user thread limit was reached?)");
+	sched.sysmon_started = true;
+}
+
+/* run() is ending (sched.stopping is set): wake sysmon and join it. */
+void sysmon_stop()
+{
+	if (!sched.sysmon_started)
+		return;
+	lock(&sched.lock);
+	sysmon_wake_locked();
+	unlock(&sched.lock);
+	pthread_join(sched.sysmon_thread, nullptr);
+	sched.sysmon_started = false;
+}
+
+} // namespace gort::rt

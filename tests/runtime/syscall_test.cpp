@@ -1,0 +1,246 @@
+/*
+ * tests/runtime/syscall_test.cpp - blocking(): a goroutine in a blocking
+ * call does not stop the others; it comes back on its own P, an idle P,
+ * or through the run queue on another thread; threads stay bounded and
+ * the limit is enforced; idle threads beyond the cache exit.
+ */
+#include <gort.h>
+
+#include <atomic>
+#include <cstdio>
+#include <cstring>
+#include <gtest/gtest.h>
+#include <stdexcept>
+#include <sys/eventfd.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+using namespace std::chrono_literals;
+
+namespace {
+
+long threads_now()
+{
+	FILE *f = std::fopen("/proc/self/status", "r");
+	if (f == nullptr)
+		return -1;
+	char line[256];
+	long n = -1;
+	while (std::fgets(line, sizeof(line), f) != nullptr)
+		if (std::strncmp(line, "Threads:", 8) == 0)
+			n = std::strtol(line + 8, nullptr, 10);
+	std::fclose(f);
+	return n;
+}
+
+long tid()
+{
+	return long(::syscall(SYS_gettid));
+}
+
+/* Wait, yielding, until @cond holds (no sleep as synchronisation: the
+ * condition is what is waited for; the runtime keeps running). */
+template <typename F>
+void wait_until(F cond)
+{
+	while (!cond())
+		gort::sleep(100us);
+}
+
+} // namespace
+
+TEST(blocking, a_blocked_read_does_not_stop_other_goroutines_at_procs_1)
+{
+	int fds[2];
+	ASSERT_EQ(::pipe(fds), 0);
+	std::atomic<bool> second_ran{false};
+	char got = 0;
+	gort::run(
+		[&] {
+			gort::wait_group wg;
+			wg.add(2);
+			gort::go([&] {
+				gort::blocking(
+					[&] { return ::read(fds[0], &got, 1); });
+				wg.done();
+			});
+			gort::chan<int> done(0);
+			gort::go([&] {
+				second_ran = true;
+				done.send(1);
+				wg.done();
+			});
+			/* Only if the reader's P was handed off can the
+			 * second goroutine run while the read blocks. */
+			EXPECT_EQ(done.recv(), 1);
+			EXPECT_TRUE(second_ran.load());
+			ASSERT_EQ(::write(fds[1], "x", 1), 1);
+			wg.wait();
+		},
+		gort::config{.procs = 1});
+	EXPECT_EQ(got, 'x');
+	::close(fds[0]);
+	::close(fds[1]);
+}
+
+TEST(blocking, the_goroutine_resumes_through_the_run_queue_on_another_thread)
+{
+	int fds[2];
+	ASSERT_EQ(::pipe(fds), 0);
+	long before = 0, after = 0;
+	std::uint64_t id_before = 0, id_after = 0;
+	gort::run(
+		[&] {
+			std::atomic<bool> finished{false};
+			std::atomic<bool> inside{false};
+			gort::wait_group wg;
+			wg.add(2);
+			gort::go([&] {
+				int local = 1234;
+				id_before = gort::goid();
+				before = tid();
+				gort::blocking_long([&] {
+					inside = true;
+					char c;
+					return ::read(fds[0], &c, 1);
+				});
+				/* No P was free: we came back through the
+				 * global queue, on the thread holding it. */
+				after = tid();
+				id_after = gort::goid();
+				EXPECT_EQ(local, 1234);
+				finished = true;
+				wg.done();
+			});
+			/* Keep the only P busy while the read returns. */
+			gort::go([&] {
+				while (!inside.load())
+					gort::yield();
+				ASSERT_EQ(::write(fds[1], "x", 1), 1);
+				while (!finished.load())
+					gort::yield();
+				wg.done();
+			});
+			wg.wait();
+		},
+		gort::config{.procs = 1});
+	EXPECT_EQ(id_before, id_after);
+	EXPECT_NE(before, after);
+	::close(fds[0]);
+	::close(fds[1]);
+}
+
+TEST(blocking, returns_the_value_and_propagates_exceptions)
+{
+	gort::run([] {
+		EXPECT_EQ(gort::blocking([] { return 7; }), 7);
+		EXPECT_THROW(gort::blocking([]() -> int {
+			throw std::runtime_error("boom");
+		}),
+			     std::runtime_error);
+		/* Back in the normal state: scheduling works. */
+		gort::chan<int> c(1);
+		c.send(1);
+		EXPECT_EQ(c.recv(), 1);
+		gort::yield();
+	});
+	EXPECT_EQ(gort::blocking([] { return 3; }), 3); /* plain thread */
+}
+
+TEST(blocking, gort_operations_inside_act_as_a_plain_threads)
+{
+	gort::run(
+		[] {
+			gort::chan<int> c(0);
+			gort::go([&] { c.send(5); });
+			int v = gort::blocking([&] { return *c.recv(); });
+			EXPECT_EQ(v, 5);
+		},
+		gort::config{.procs = 1});
+}
+
+TEST(blocking, a_thousand_blocked_goroutines_keep_threads_bounded)
+{
+	int efd = ::eventfd(0, EFD_SEMAPHORE | EFD_CLOEXEC);
+	ASSERT_GE(efd, 0);
+	constexpr int N = 1000;
+	long peak = 0, base = threads_now();
+	gort::run(
+		[&] {
+			std::atomic<int> entered{0};
+			gort::wait_group wg;
+			wg.add(N);
+			for (int i = 0; i < N; i++)
+				gort::go([&] {
+					entered++;
+					std::uint64_t v = 0;
+					gort::blocking([&] {
+						return ::read(efd, &v, 8);
+					});
+					EXPECT_EQ(v, 1u);
+					wg.done();
+				});
+			wait_until([&] { return entered.load() == N; });
+			peak = threads_now();
+			std::uint64_t n = N;
+			ASSERT_EQ(::write(efd, &n, 8), 8);
+			wg.wait();
+		},
+		gort::config{.procs = 2});
+	/* One thread per blocked goroutine at most, plus the Ps' threads,
+	 * sysmon and a few idle ones. */
+	EXPECT_LE(peak - base, N + 2 + 8);
+	::close(efd);
+}
+
+TEST(blocking, idle_threads_beyond_the_cache_exit)
+{
+	int efd = ::eventfd(0, EFD_SEMAPHORE | EFD_CLOEXEC);
+	ASSERT_GE(efd, 0);
+	constexpr int N = 64;
+	gort::run(
+		[&] {
+			long base = threads_now();
+			std::atomic<int> entered{0};
+			gort::wait_group wg;
+			wg.add(N);
+			for (int i = 0; i < N; i++)
+				gort::go([&] {
+					entered++;
+					std::uint64_t v;
+					gort::blocking_long([&] {
+						return ::read(efd, &v, 8);
+					});
+					wg.done();
+				});
+			wait_until([&] { return entered.load() == N; });
+			wait_until([&] { return threads_now() >= base + N; });
+			std::uint64_t n = N;
+			ASSERT_EQ(::write(efd, &n, 8), 8);
+			wg.wait();
+			/* The extra threads go idle, then exit after 20 ms. */
+			wait_until([&] { return threads_now() <= base + 8; });
+		},
+		gort::config{.procs = 1, .idle_thread_timeout = 20ms});
+	::close(efd);
+}
+
+TEST(blocking, exceeding_the_thread_limit_is_a_clear_fatal_error)
+{
+	EXPECT_EXIT(gort::run(
+			    [] {
+				    int efd = ::eventfd(0, EFD_CLOEXEC);
+				    for (int i = 0; i < 64; i++)
+					    gort::go([efd] {
+						    std::uint64_t v;
+						    gort::blocking_long([&] {
+							    return ::read(efd, &v,
+									  8);
+						    });
+					    });
+				    gort::sleep(10s);
+			    },
+			    gort::config{.procs = 1, .max_threads = 16}),
+		    testing::ExitedWithCode(2),
+		    "program exceeds 16-thread limit(.|\n)*thread exhaustion");
+}
