@@ -9,6 +9,8 @@
 
 #include "gort/blocking.h"
 #include "gort/chan.h"
+#include "gort/net.h"
+#include "gort/os.h"
 #include "gort/panic.h"
 #include "gort/runtime.h"
 #include "gort/sync.h"

@@ -16,6 +16,7 @@
 
 #include <cerrno>
 #include <climits>
+#include <ctime>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -77,23 +78,39 @@ void netpoll_break()
 		;
 }
 
-g *netpoll(i64 delay_ns)
+/* epoll_pwait2 (Linux 5.11) takes nanoseconds; epoll_wait only whole
+ * milliseconds, which would make every timer the poller sleeps for up
+ * to a millisecond late.  Older kernels (and qemu-user) say ENOSYS. */
+static std::atomic<bool> have_pwait2{true};
+
+static int wait_events(struct epoll_event *ev, int max, i64 delay_ns)
 {
-	if (epfd < 0)
-		return nullptr;
+	if (delay_ns > 0 && have_pwait2.load(std::memory_order_relaxed)) {
+		struct timespec ts = {time_t(delay_ns / 1000000000),
+				      long(delay_ns % 1000000000)};
+		int n = ::epoll_pwait2(epfd, ev, max, &ts, nullptr);
+		if (n >= 0 || errno != ENOSYS)
+			return n;
+		have_pwait2.store(false, std::memory_order_relaxed);
+	}
 	int ms;
 	if (delay_ns < 0)
 		ms = -1;
 	else if (delay_ns == 0)
 		ms = 0;
-	else if (delay_ns < 1000000)
-		ms = 1; /* epoll_wait counts milliseconds: never spin */
 	else if (delay_ns < i64(INT_MAX) * 1000000)
-		ms = int(delay_ns / 1000000);
+		ms = int((delay_ns + 999999) / 1000000); /* never early */
 	else
 		ms = INT_MAX;
+	return ::epoll_wait(epfd, ev, max, ms);
+}
+
+g *netpoll(i64 delay_ns)
+{
+	if (epfd < 0)
+		return nullptr;
 	struct epoll_event events[128];
-	int n = ::epoll_wait(epfd, events, 128, ms);
+	int n = wait_events(events, 128, delay_ns);
 	if (n < 0) {
 		if (errno != EINTR)
 			fatal("netpoll: epoll_wait failed");

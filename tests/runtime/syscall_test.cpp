@@ -13,6 +13,7 @@
 #include <stdexcept>
 #include <sys/eventfd.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 using namespace std::chrono_literals;
@@ -243,4 +244,60 @@ TEST(blocking, exceeding_the_thread_limit_is_a_clear_fatal_error)
 			    gort::config{.procs = 1, .max_threads = 16}),
 		    testing::ExitedWithCode(2),
 		    "program exceeds 16-thread limit(.|\n)*thread exhaustion");
+}
+
+TEST(os, write_file_then_read_file_round_trip)
+{
+	std::string path = "/tmp/gort-os-test-" + std::to_string(::getpid());
+	std::string data(200000, '\0');
+	for (std::size_t i = 0; i < data.size(); i++)
+		data[i] = char('a' + i % 26);
+	gort::run([&] {
+		EXPECT_FALSE(gort::os::write_file(path, data));
+		auto [got, err] = gort::os::read_file(path);
+		EXPECT_FALSE(err);
+		EXPECT_EQ(got, data);
+		auto [none, err2] = gort::os::read_file(path + ".missing");
+		EXPECT_EQ(err2, std::errc::no_such_file_or_directory);
+		EXPECT_TRUE(none.empty());
+	});
+	::unlink(path.c_str());
+}
+
+TEST(os, waiting_for_a_child_does_not_stop_other_goroutines_at_procs_1)
+{
+	int fds[2];
+	ASSERT_EQ(::pipe(fds), 0);
+	pid_t pid = ::fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		char c = 0;
+		/* The child exits with the byte it is sent. */
+		if (::read(fds[0], &c, 1) != 1)
+			::_exit(100);
+		::_exit(c);
+	}
+	int status = -1;
+	gort::run(
+		[&] {
+			gort::wait_group wg;
+			wg.add(2);
+			gort::go([&] {
+				auto [st, err] = gort::os::wait_pid(pid);
+				EXPECT_FALSE(err);
+				status = st;
+				wg.done();
+			});
+			/* Runs only if the waiter's P was handed off. */
+			gort::go([&] {
+				EXPECT_EQ(::write(fds[1], "\7", 1), 1);
+				wg.done();
+			});
+			wg.wait();
+		},
+		gort::config{.procs = 1});
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(WEXITSTATUS(status), 7);
+	::close(fds[0]);
+	::close(fds[1]);
 }
