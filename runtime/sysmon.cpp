@@ -4,10 +4,10 @@
  *
  * sysmon holds no P and runs no goroutine.  Its period follows Go's: 20
  * us while it finds something to do; after 50 idle rounds (1 ms) it
- * doubles the period up to 10 ms.  While every P is idle there is nothing
- * to watch, so it sleeps on sched.sysmon_note with no timeout until
- * pidleget_locked() hands out a P again (sysmon_wake_locked): an idle
- * runtime costs no CPU.
+ * doubles the period up to 10 ms.  Once every P has been idle for 10 ms
+ * there is nothing to watch, so it sleeps on sched.sysmon_note with no
+ * timeout until pidleget_locked() hands out a P again
+ * (sysmon_wake_locked): an idle runtime costs no CPU.
  *
  * Retaking (INV-SYSCALL-1 in syscall.cpp): a P seen in the syscall state
  * with the same syscalltick on two consecutive rounds has been in one
@@ -84,10 +84,27 @@ static bool sysmon_sleep(i64 ns)
 	return !sched.stopping.load(relaxed);
 }
 
+/* Every P idle since @*since (0: not idle): true once that has lasted
+ * SYSMON_MAX_NS.  Short idle spells (a ping-pong over the network, a
+ * goroutine sleeping 1 ms in a loop) keep sysmon on its backed-off tick
+ * rather than making every idle -> busy transition pay a futex wake-up
+ * of sysmon. */
+static bool idle_long(i64 now, i64 *since)
+{
+	if (sched.npidle.load(relaxed) != sched.procs.load(relaxed)) {
+		*since = 0;
+		return false;
+	}
+	if (*since == 0)
+		*since = now;
+	return now - *since >= SYSMON_MAX_NS;
+}
+
 static void *sysmon_main(void *)
 {
 	i64 delay = SYSMON_MIN_NS;
 	u32 idle = 0;
+	i64 idle_since = 0;
 	for (;;) {
 		if (idle == 0)
 			delay = SYSMON_MIN_NS;
@@ -96,8 +113,8 @@ static void *sysmon_main(void *)
 							  : SYSMON_MAX_NS;
 		if (!sysmon_sleep(delay))
 			break;
-		if (sched.npidle.load(relaxed) ==
-		    sched.procs.load(relaxed)) {
+		i64 now = nanotime();
+		if (idle_long(now, &idle_since)) {
 			lock(&sched.lock);
 			if (sched.npidle.load(relaxed) ==
 				    sched.procs.load(relaxed) &&
@@ -106,18 +123,21 @@ static void *sysmon_main(void *)
 				unlock(&sched.lock);
 				if (!sysmon_sleep(-1))
 					break;
-				idle = 0;
+				/* Resume backed off (1 ms, doubling): the
+				 * first retake waits a little longer. */
+				idle = SYSMON_IDLE_ROUNDS + 1;
+				delay = SYSMON_MAX_NS / 20;
+				idle_since = 0;
 				continue;
 			}
 			unlock(&sched.lock);
 		}
-		i64 now = nanotime();
 		/* Ready network waiters nobody polled for a while (every
 		 * P busy, so no M went idle to poll). */
-		if (netpoll_inited() &&
-		    now - sched.lastpoll.load(relaxed) > NETPOLL_STARVED_NS &&
-		    sched.lastpoll.load(relaxed) != 0) {
-			sched.lastpoll.store(now, relaxed);
+		i64 lp = sched.lastpoll.load(relaxed);
+		if (netpoll_inited() && lp != 0 &&
+		    now - lp > NETPOLL_STARVED_NS &&
+		    sched.lastpoll.compare_exchange_strong(lp, now)) {
 			g *list = netpoll(0);
 			if (list != nullptr) {
 				inject_glist(list);
@@ -139,7 +159,7 @@ void sysmon_start()
 	sched.sysmon_sleeping = false;
 	pthread_attr_t attr;
 	pthread_attr_init(&attr);
-	pthread_attr_setstacksize(&attr, 64 * 1024);
+	pthread_attr_setstacksize(&attr, 256 * 1024);
 	int err = pthread_create(&sched.sysmon_thread, &attr, sysmon_main,
 				 nullptr);
 	pthread_attr_destroy(&attr);

@@ -9,6 +9,8 @@
 #include <atomic>
 #include <cstdio>
 #include <cstring>
+#include <dirent.h>
+#include <string>
 #include <gtest/gtest.h>
 #include <stdexcept>
 #include <sys/eventfd.h>
@@ -300,4 +302,57 @@ TEST(os, waiting_for_a_child_does_not_stop_other_goroutines_at_procs_1)
 	EXPECT_EQ(WEXITSTATUS(status), 7);
 	::close(fds[0]);
 	::close(fds[1]);
+}
+
+namespace {
+
+/* Context switches of every thread of this process, from /proc. */
+long total_context_switches()
+{
+	long total = 0;
+	DIR *d = ::opendir("/proc/self/task");
+	if (d == nullptr)
+		return -1;
+	while (struct dirent *e = ::readdir(d)) {
+		if (e->d_name[0] == '.')
+			continue;
+		std::string path =
+			std::string("/proc/self/task/") + e->d_name + "/status";
+		FILE *f = std::fopen(path.c_str(), "r");
+		if (f == nullptr)
+			continue; /* the thread just exited */
+		char line[256];
+		while (std::fgets(line, sizeof(line), f) != nullptr) {
+			const char *v = std::strstr(line, "ctxt_switches:");
+			if (v != nullptr)
+				total += std::strtol(v + 14, nullptr, 10);
+		}
+		std::fclose(f);
+	}
+	::closedir(d);
+	return total;
+}
+
+} // namespace
+
+TEST(sysmon, an_idle_runtime_does_not_tick)
+{
+	/* /proc/self/status counts the whole process's switches. */
+	if (GORT_TEST_EMULATOR[0] != '\0')
+		GTEST_SKIP() << "qemu-user's /proc does not count switches";
+	long delta = 0;
+	gort::run(
+		[&] {
+			/* Make sysmon busy, then let everything go idle. */
+			gort::blocking([] { return ::usleep(2000); });
+			gort::sleep(50ms);
+			long before = total_context_switches();
+			gort::sleep(500ms);
+			delta = total_context_switches() - before;
+			std::printf("context switches while idle: %ld\n", delta);
+		},
+		gort::config{.procs = 2});
+	/* A 10 ms tick would be 50 wake-ups; idle costs a handful (the
+	 * timer's wake-up, sysmon noticing the idleness once). */
+	EXPECT_LT(delta, 15);
 }
