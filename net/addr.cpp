@@ -179,6 +179,9 @@ std::error_code resolve_all(const net_kind &kind, std::string_view address,
 		return errc::bad_address;
 	int port = 0;
 	bool numeric_port = parse_port(port_s, &port);
+	if (!numeric_port &&
+	    port_s.find_first_not_of("0123456789") == std::string::npos)
+		return errc::bad_address; /* digits, but beyond 65535 */
 
 	/* Literals and the empty host need no resolver. */
 	unsigned char ip[16];

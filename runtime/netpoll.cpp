@@ -328,6 +328,22 @@ void netpoll_ready(u32 index, u32 seq, int mode, g **list)
 		push(list, unblock(&pd->wg, true));
 }
 
+void netpoll_forget_waiters()
+{
+	lock(&pd_cache_lock);
+	for (u32 c = 0; c < pd_nchunks; c++) {
+		poll_desc *chunk = pd_chunks[c].load(relaxed);
+		for (u32 i = 0; i < PD_CHUNK; i++) {
+			if (chunk[i].rg.load(relaxed) >= PD_WAIT)
+				chunk[i].rg.store(PD_NONE, relaxed);
+			if (chunk[i].wg.load(relaxed) >= PD_WAIT)
+				chunk[i].wg.store(PD_NONE, relaxed);
+		}
+	}
+	unlock(&pd_cache_lock);
+	netpoll_waiters.store(0, relaxed);
+}
+
 void inject_glist(g *list, p *pp)
 {
 	if (list == nullptr)

@@ -106,6 +106,10 @@ void netpoll_ready(u32 index, u32 seq, int mode, g **list);
 /* Make the Gs of @list runnable: on @pp's queue if not nullptr, else on
  * the global queue; then wake an M for them. */
 void inject_glist(g *list, p *pp = nullptr);
+/* run() is ending and its goroutines are discarded: forget the ones
+ * parked on descriptors, so that a later event cannot wake a G struct
+ * that was reused meanwhile.  Context: every M but the caller is gone. */
+void netpoll_forget_waiters();
 /* Goroutines parked in netpoll_wait(); only their count matters. */
 extern std::atomic<i32> netpoll_waiters;
 

@@ -540,6 +540,7 @@ int run_main(void (*fn)(void *), void *arg, const run_options &opt,
 	sched.timer_waiter = nullptr;
 	sched.timer_wait_until.store(0);
 	sched.foreign_used.store(false);
+	sched.lastpoll.store(nanotime()); /* no M is blocked in the poller */
 	const char *dc = std::getenv("GORT_DEADLOCK_CHECK");
 	sched.deadlock_check = opt.deadlock_check && !(dc && dc[0] == '0');
 	sched.stack_size = opt.stack_size;
@@ -599,6 +600,7 @@ int run_main(void (*fn)(void *), void *arg, const run_options &opt,
 		}
 		mp = next;
 	}
+	netpoll_forget_waiters();
 	lock(&sched.lock);
 	for (g *gp = g_allgs; gp != nullptr; gp = gp->alllink) {
 		gstatus st = gp->status.load(relaxed);

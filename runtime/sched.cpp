@@ -266,6 +266,14 @@ void handoffp(p *pp)
 		startm(pp, false);
 		return;
 	}
+	/* The last running P, goroutines waiting on descriptors, and no M
+	 * in the poller: someone must poll, or their events go unseen. */
+	if (netpoll_waiters.load(relaxed) > 0 &&
+	    sched.lastpoll.load(relaxed) != 0 &&
+	    sched.npidle.load(relaxed) + 1 >= sched.procs.load(relaxed)) {
+		startm(pp, false);
+		return;
+	}
 	lock(&sched.lock);
 	pidleput_locked(pp);
 	unlock(&sched.lock);
