@@ -58,7 +58,11 @@ std::string addr::string() const
 	case AF_INET6: {
 		auto in6 = reinterpret_cast<const sockaddr_in6 *>(sa);
 		::inet_ntop(AF_INET6, &in6->sin6_addr, buf, sizeof(buf));
-		return "[" + std::string(buf) + "]:" + std::to_string(port());
+		/* Appends, not operator+ chains: g++ 12 at -O3 warns falsely
+		 * (-Wrestrict) about "[" + std::string. */
+		std::string out(1, '[');
+		out.append(buf).append("]:").append(std::to_string(port()));
+		return out;
 	}
 	case AF_UNIX: {
 		auto un = reinterpret_cast<const sockaddr_un *>(sa);
@@ -66,7 +70,8 @@ std::string addr::string() const
 		if (path_len == 0)
 			return "";
 		if (un->sun_path[0] == '\0') /* abstract */
-			return "@" + std::string(un->sun_path + 1, path_len - 1);
+			return std::string(1, '@').append(un->sun_path + 1,
+							  path_len - 1);
 		return std::string(un->sun_path,
 				   strnlen(un->sun_path, path_len));
 	}
