@@ -5,9 +5,10 @@
 # peers' from this same run.  Build first:
 #   cmake --preset release && cmake --build --preset release
 # Usage: bench/run.sh [--quick]   (--quick: minimal times, for CI smoke)
+# GORT_BENCH_BIN: another gort_bench to run (default: the release build's).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-bin="$here/../build/release/bench/gort_bench"
+bin="${GORT_BENCH_BIN:-$here/../build/release/bench/gort_bench}"
 [ -x "$bin" ] || { echo "build first: cmake --preset release && cmake --build --preset release" >&2; exit 1; }
 
 min_time=0.5
@@ -15,6 +16,7 @@ reps=5
 if [ "${1:-}" = "--quick" ]; then
 	min_time=0.01
 	reps=1
+	export GORT_BENCH_QUICK=1 # netecho.go, syscall.go: one short run
 fi
 
 out=$(mktemp)
@@ -46,6 +48,24 @@ ratio() {
 	fi
 }
 
+# As ratio, then both figures: shown WHAT GORT PEER UNIT.  GORT and PEER
+# are in ns; UNIT "us" shows them in microseconds, "rt/s" shows ns per
+# round trip as round trips per second, "ns" as they are.
+shown() {
+	if [ -n "$2" ] && [ -n "$3" ] && [ "$2" != "0" ] && [ "$3" != "0" ]; then
+		awk -v a="$2" -v b="$3" -v w="$1" -v u="$4" 'BEGIN {
+			x = a; y = b; f = "%.1f"
+			if (u == "us") { x = a / 1000; y = b / 1000 }
+			if (u == "rt/s") { x = 1e9 / a; y = 1e9 / b; f = "%.0f" }
+			printf "  %-44s %8.3fx   (gort " f " %s, peer " f " %s)\n",
+				w, a / b, x, u, y, u }'
+	else
+		printf "  %-44s %9s\n" "$1" "n/a"
+	fi
+}
+# A counter printed in us (rtt_median_us), in ns.
+us_fig() { fig "$1" "$2" | awk '{ print $1 * 1000 }'; }
+
 echo
 echo "== ratios, gort / peer, this run (lower is better)"
 ratio "switch / Boost.Context fcontext" "$(fig BM_switch_gort/manual_time ns_per_switch)" "$(fig BM_switch_boost_fcontext/manual_time ns_per_switch)"
@@ -71,3 +91,11 @@ ratio "contended mutex, 2 / std::mutex 2 threads" "$(fig BM_mutex_contended_gort
 ratio "parked goroutine bytes / Go's" "$(fig BM_park_memory_gort/1000000/iterations:1 bytes_per_goroutine)" "$(echo "$go_out" | grep go_park_memory | sed -E 's/.*bytes=([0-9.]+).*/\1/')"
 ratio "sleep(1ms) lateness / Go time.Sleep" "$(fig BM_sleep_late_gort/iterations:1 late_median_us)" "$(echo "$go_out" | grep go_sleep_late | sed -E 's/.*median=([0-9.]+).*/\1/')"
 ratio "sleep(1ms) lateness / clock_nanosleep" "$(fig BM_sleep_late_gort/iterations:1 late_median_us)" "$(fig BM_sleep_late_nanosleep/iterations:1 late_median_us)"
+shown "echo round trip, 1 conn, median / Go" "$(us_fig BM_net_echo_latency_gort/manual_time rtt_median_us)" "$(gofig go_echo_latency/conns=1)" us
+shown "echo round trip, 1 conn, p99 / Go" "$(us_fig BM_net_echo_latency_gort/manual_time rtt_p99_us)" "$(gofig go_echo_latency_p99/conns=1)" us
+shown "echo throughput, 100 conns / Go" "$(fig BM_net_echo_gort/conns:100/manual_time ns_per_op)" "$(gofig go_echo/conns=100)" rt/s
+shown "echo throughput, 1000 conns / Go" "$(fig BM_net_echo_gort/conns:1000/manual_time ns_per_op)" "$(gofig go_echo/conns=1000)" rt/s
+shown "blocking(getppid) / Go syscall.Syscall" "$(fig BM_syscall_blocking_gort/call:0/manual_time ns_per_op)" "$(gofig go_syscall/getppid)" ns
+shown "blocking(eventfd read) / Go syscall.Syscall" "$(fig BM_syscall_blocking_gort/call:1/manual_time ns_per_op)" "$(gofig go_syscall/eventfd_read)" ns
+shown "blocking(getppid) / direct getppid" "$(fig BM_syscall_blocking_gort/call:0/manual_time ns_per_op)" "$(fig BM_syscall_direct/call:0/manual_time ns_per_op)" ns
+shown "blocking(eventfd read) / direct read" "$(fig BM_syscall_blocking_gort/call:1/manual_time ns_per_op)" "$(fig BM_syscall_direct/call:1/manual_time ns_per_op)" ns

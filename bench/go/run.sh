@@ -1,9 +1,12 @@
 #!/bin/bash
-# bench/go/run.sh - build and run the Go peers of gort's scheduler
-# benchmarks (gosched.go, spawn.go, wake.go, sleep.go), each a standalone
+# bench/go/run.sh - build and run the Go peers of gort's benchmarks
+# (gosched.go, spawn.go, wake.go, netecho.go, ...), each a standalone
 # program printing one line per measured variant:
 #
 #	<name> ns/op median=<x> min=<x> max=<x> runs=<n>
+#
+# With GORT_BENCH_QUICK set (bench/run.sh --quick), netecho.go and
+# syscall.go do one short run instead of nine.
 #
 # Go's own runtime is the reference gort is modelled on, so these are the
 # figures to set gort's beside.  Needs golang-go (Debian's is enough: no
@@ -27,7 +30,7 @@ if [ -z "${GOCACHE:-}" ] &&
 	export GOCACHE="$tmp/gocache"
 fi
 
-programs=(gosched spawn wake chanbuf select mutex sleep)
+programs=(gosched spawn wake chanbuf select mutex sleep netecho syscall)
 
 cd "$here"
 for p in "${programs[@]}"; do
