@@ -16,6 +16,12 @@
  *   arch_relax()                spin-wait hint (arch_cpu.h)
  *   arch_sigctx_pc/sp(uc)       read the interrupted pc and sp out of a
  *                               signal handler's ucontext.
+ *   arch_sigctx_save/restore    copy a signal frame's whole interrupted
+ *                               context (general, flags, FP and vector
+ *                               registers) out and back in (sigctx.cpp);
+ *   arch_sigctx_redirect(uc,pc) make the handler return to pc, on a stack
+ *                               below the interrupted one's red zone;
+ *   gort_arch_preempt_trampoline  that pc for preemption (preempt.S).
  */
 #pragma once
 
@@ -29,6 +35,10 @@ extern "C" {
  * that no other thread is running or about to resume. */
 void gort_arch_switch(gort::rt::arch_context *from,
 		      const gort::rt::arch_context *to);
+/* Where a preempted goroutine resumes after the signal handler; calls
+ * gort_preempt_park(), which never returns. */
+void gort_arch_preempt_trampoline();
+[[noreturn]] void gort_preempt_park();
 /* Called by gort_arch_start if a context's entry function returns. */
 [[noreturn]] void gort_arch_start_returned();
 }
@@ -42,5 +52,12 @@ void arch_context_init(arch_context *ctx, uptr stack_lo, uptr stack_hi,
 /* Context: signal handler; async-signal-safe. */
 uptr arch_sigctx_pc(const void *uc);
 uptr arch_sigctx_sp(const void *uc);
+/* Bytes arch_sigctx_save() needs for this frame. */
+usize arch_sigctx_save_size(const void *uc);
+/* false: the frame cannot be saved whole (then do not preempt). */
+bool arch_sigctx_save(const void *uc, void *area, usize size);
+/* Put a saved context into this frame; false if the layouts differ. */
+bool arch_sigctx_restore(void *uc, const void *area);
+void arch_sigctx_redirect(void *uc, uptr pc);
 
 } // namespace gort::rt

@@ -34,6 +34,7 @@ int run_main(void (*fn)(void *), void *arg, const config &cfg)
 	opt.procs = cfg.procs;
 	opt.stack_size = cfg.stack_size;
 	opt.deadlock_check = cfg.deadlock_check;
+	opt.async_preempt = cfg.async_preempt;
 	if (cfg.max_threads > 0)
 		opt.max_threads = rt::u32(cfg.max_threads);
 	opt.idle_m_exit_ns = cfg.idle_thread_timeout.count() > 0
@@ -110,6 +111,11 @@ std::uint64_t goid()
 		return 0;
 	rt::g *gp = mp->curg != nullptr ? mp->curg : mp->syscallg;
 	return gp != nullptr ? gp->goid : 0;
+}
+
+bool async_preemption()
+{
+	return rt::sched.async_preempt;
 }
 
 void lock_os_thread()

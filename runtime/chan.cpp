@@ -5,6 +5,9 @@
 
 #include "runtime/futex_linux.h"
 #include "runtime/panic.h"
+#include "runtime/preempt.h"
+
+#include <cstring>
 
 #include <new>
 
@@ -26,6 +29,27 @@ sudog *sudogq::pop()
 		/* Its select was won elsewhere: drop it, try the next. */
 	}
 	return nullptr;
+}
+
+/* Element moves.  A trivially copyable type comes with no ops: a memcpy.
+ * Other types' ops are the program's code, run under c->lock, where the
+ * G must not be preempted asynchronously (preempt.h). */
+static void elem_move(const elem_ops *ops, void *dst, void *src)
+{
+	if (ops->move_init == nullptr) {
+		std::memcpy(dst, src, ops->size);
+		return;
+	}
+	no_async_preempt guard;
+	ops->move_init(dst, src);
+}
+
+static void elem_destroy(const elem_ops *ops, void *p)
+{
+	if (ops->destroy != nullptr) {
+		no_async_preempt guard;
+		ops->destroy(p);
+	}
 }
 
 hchan *chan_make(const elem_ops *ops, unsigned cap)
@@ -50,8 +74,9 @@ void chan_unref(hchan *c)
 	if (c->refs.fetch_sub(1, std::memory_order_acq_rel) != 1)
 		return;
 	for (u32 i = 0; i < c->qcount; i++)
-		c->ops->destroy(c->buf + usize((c->recvx + i) % c->dataqsiz) *
-						 c->ops->size);
+		elem_destroy(c->ops,
+			     c->buf + usize((c->recvx + i) % c->dataqsiz) *
+					      c->ops->size);
 	if (c->buf != nullptr)
 		::operator delete(c->buf, std::align_val_t(c->ops->align));
 	delete c;
@@ -68,13 +93,13 @@ chan_result chan_try_send_locked(hchan *c, void *src, sudog **wake)
 		return chan_result::closed;
 	if (sudog *r = c->recvq.pop()) {
 		/* INV-CHAN-2: straight into the waiting receiver. */
-		c->ops->move_init(r->elem, src);
+		elem_move(c->ops, r->elem, src);
 		r->success = true;
 		*wake = r;
 		return chan_result::done;
 	}
 	if (c->qcount < c->dataqsiz) {
-		c->ops->move_init(slot(c, c->sendx), src);
+		elem_move(c->ops, slot(c, c->sendx), src);
 		c->sendx = (c->sendx + 1) % c->dataqsiz;
 		c->qcount++;
 		return chan_result::done;
@@ -86,14 +111,14 @@ chan_result chan_try_recv_locked(hchan *c, void *dst, sudog **wake)
 {
 	if (sudog *snd = c->sendq.pop()) {
 		if (c->dataqsiz == 0) {
-			c->ops->move_init(dst, snd->elem);
+			elem_move(c->ops, dst, snd->elem);
 		} else {
 			/* Full buffer: take the oldest, and the sender's value
 			 * takes its slot (FIFO, INV-CHAN-2). */
 			void *old = slot(c, c->recvx);
-			c->ops->move_init(dst, old);
-			c->ops->destroy(old);
-			c->ops->move_init(old, snd->elem);
+			elem_move(c->ops, dst, old);
+			elem_destroy(c->ops, old);
+			elem_move(c->ops, old, snd->elem);
 			c->recvx = (c->recvx + 1) % c->dataqsiz;
 			c->sendx = c->recvx;
 		}
@@ -103,8 +128,8 @@ chan_result chan_try_recv_locked(hchan *c, void *dst, sudog **wake)
 	}
 	if (c->qcount > 0) {
 		void *old = slot(c, c->recvx);
-		c->ops->move_init(dst, old);
-		c->ops->destroy(old);
+		elem_move(c->ops, dst, old);
+		elem_destroy(c->ops, old);
 		c->recvx = (c->recvx + 1) % c->dataqsiz;
 		c->qcount--;
 		return chan_result::done;
@@ -124,6 +149,8 @@ static chan_result chan_op(hchan *c, void *elem, bool send, bool block)
 		unlock(&c->lock);
 		if (wake != nullptr)
 			waiter_wake(wake->w);
+		if (preempt_requests.load(std::memory_order_relaxed) != 0)
+			preempt_check();
 		return r;
 	}
 	waiter w;

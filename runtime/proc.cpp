@@ -19,6 +19,7 @@
 #include "runtime/futex_linux.h"
 #include "runtime/netpoll.h"
 #include "runtime/panic.h"
+#include "runtime/preempt.h"
 #include "runtime/runq.h"
 #include "runtime/signal.h"
 #include "runtime/sysalloc.h"
@@ -111,7 +112,7 @@ static bool yield_direct(m *mp, g *gp)
 	p *pp = mp->pp;
 	if (mp->lockedg != nullptr ||
 	    pp->timer0_when.load(std::memory_order_relaxed) != 0 ||
-	    (pp->schedtick + 1) % 61 == 0 ||
+	    (pp->schedtick.load(relaxed) + 1) % 61 == 0 ||
 	    sched.stopping.load(std::memory_order_relaxed))
 		return false;
 	bool inherit;
@@ -122,7 +123,7 @@ static bool yield_direct(m *mp, g *gp)
 		runq_put(pp, next, true); /* first again, for the scheduler */
 		return false;
 	}
-	pp->schedtick++;
+	p_tick(pp);
 	next->status.store(gstatus::running, release);
 	next->curm = mp;
 	next->f.exit_to = &mp->g0;
@@ -303,6 +304,8 @@ static void spawn_commit_as(void *handle, bool is_main)
 	sched.ngoroutines.fetch_add(1, relaxed);
 	gp->status.store(gstatus::runnable, release);
 	runqput_any(gp, true);
+	if (preempt_requests.load(relaxed) != 0)
+		preempt_check();
 }
 
 void spawn_commit(void *handle)
@@ -334,6 +337,7 @@ static void begin_stop()
 static void gdestroy(m *mp, g *gp)
 {
 	bool is_main = gp->is_main;
+	preempt_clear(gp);
 	if (gp->lockedm != nullptr) {
 		gp->lockedm->lockedg = nullptr;
 		gp->lockedm = nullptr;
@@ -359,8 +363,9 @@ g *run_g(m *mp, g *gp, bool inherit)
 	gp->curm = mp;
 	gp->f.exit_to = &mp->g0;
 	mp->action = g0_action::none;
+	preempt_clear(gp);
 	if (!inherit)
-		mp->pp->schedtick++;
+		p_tick(mp->pp);
 	fiber_switch(&mp->g0, &gp->f);
 	/* Not necessarily gp: it may have yielded straight to another G,
 	 * which is the one that came back. */
@@ -451,7 +456,7 @@ static void p_reset(p *pp)
 	pp->runq_head.store(0, relaxed);
 	pp->runq_tail.store(0, relaxed);
 	pp->runnext.store(nullptr, relaxed);
-	pp->schedtick = 0;
+	pp->schedtick.store(0, relaxed);
 	pp->goid_next = pp->goid_end = 0;
 	pp->curm = nullptr;
 	pp->link = nullptr;
@@ -545,6 +550,7 @@ int run_main(void (*fn)(void *), void *arg, const run_options &opt,
 	sched.deadlock_check = opt.deadlock_check && !(dc && dc[0] == '0');
 	sched.stack_size = opt.stack_size;
 	sched.max_threads = opt.max_threads;
+	preempt_init(opt.async_preempt);
 	sched.idle_m_exit_ns = opt.idle_m_exit_ns;
 
 	m *m0 = new (g_m0_storage) m();
@@ -557,6 +563,7 @@ int run_main(void (*fn)(void *), void *arg, const run_options &opt,
 	set_current_m(m0);
 	fiber_init_thread(&m0->g0);
 	m_init_eh_slot(m0);
+	preempt_thread_init(m0);
 	fiber_start_hook = g_start_hook;
 
 	/* Single-threaded until the main G is queued: no lock needed. */

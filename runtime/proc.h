@@ -96,6 +96,13 @@ struct g {
 	m *lockedm = nullptr;		  /* lock_os_thread(); the G's own */
 	u32 lockcount = 0;    /* lock_os_thread() nesting; the G's own */
 	bool is_main = false; /* the G running run()'s function */
+	/* Preemption (preempt.h): asked by sysmon, honoured at the next
+	 * runtime call or by the signal; the area holds the interrupted
+	 * context of an asynchronous preemption (the G's, kept with the G
+	 * struct for reuse). */
+	std::atomic<bool> preempt{false};
+	void *preempt_area = nullptr;
+	usize preempt_area_size = 0;
 	eh_state eh{};	      /* saved while switched out */
 };
 
@@ -111,6 +118,7 @@ struct m {
 	bool spinning = false;	  /* counted in sched.nmspinning */
 	bool is_m0 = false;	  /* the thread that called run() */
 	bool exiting = false;	  /* told to leave (run() is ending) */
+	bool idlelocked = false;  /* counted in nmidlelocked; sched.lock */
 	g *lockedg = nullptr;	  /* lock_os_thread(); this M's */
 	u64 id = 0;
 	u32 rand = 0;		     /* fastrand state */
@@ -119,6 +127,13 @@ struct m {
 	p *oldp = nullptr;    /* the P left in syscall state; this M's */
 	g *syscallg = nullptr; /* the G in a blocking call on this M */
 	bool in_netpoll = false; /* blocked in netpoll(); sched.lock */
+	/* Preemption (preempt.h). */
+	int tid = 0;		/* kernel thread id, for tgkill */
+	u32 locks = 0;		/* > 0: runtime code calls out under a lock */
+	std::atomic<bool> preempt_sent{false}; /* a SIGURG is on its way */
+	std::atomic<u32> preempt_gen{0};	 /* SIGURGs handled */
+	void *resume_area = nullptr; /* context the resume signal restores */
+	u64 sigmask = 0;	     /* the signal mask this M runs Gs with */
 	pthread_t thread{};
 	/* Request from the G that switched to the scheduler context. */
 	g0_action action = g0_action::none;
@@ -137,7 +152,11 @@ struct p {
 	std::atomic<pstatus> status{pstatus::idle}; /* see the header */
 	m *curm = nullptr;		/* the M holding this P */
 	p *link = nullptr;		/* sched.pidle; sched.lock */
-	u32 schedtick = 0;		/* owner only */
+	/* Bumped by the owner at each new time slice (p_tick()); read by
+	 * sysmon to tell a G that has run too long (preempt.h). */
+	std::atomic<u32> schedtick{0};
+	u32 sysmon_schedtick = 0;	/* sysmon's: schedtick it saw */
+	i64 sysmon_schedwhen = 0;	/* sysmon's: when it saw it */
 	std::atomic<u32> syscalltick{0}; /* bumped by each entersyscall */
 	u32 sysmon_tick = 0;		 /* sysmon's: syscalltick it saw */
 	i64 sysmon_when = 0;		 /* sysmon's: when it saw it */
@@ -207,6 +226,7 @@ struct sched_state {
 
 	usize stack_size = 0; /* 0: stack_default_size() */
 	u32 max_threads = 0;  /* newm() refuses beyond this many Ms */
+	bool async_preempt = false; /* SIGURG preemption is on (preempt.h) */
 	i64 idle_m_exit_ns = 0; /* an idle M beyond the cache exits then */
 
 	/* Network poller: when netpoll() last returned; 0 while an M is
@@ -227,7 +247,15 @@ struct run_options {
 	bool deadlock_check = true;
 	u32 max_threads = 10000;
 	i64 idle_m_exit_ns = 0;
+	bool async_preempt = true;
 };
+
+/* A new time slice on @pp.  Context: @pp's owner. */
+inline void p_tick(p *pp)
+{
+	pp->schedtick.store(pp->schedtick.load(std::memory_order_relaxed) + 1,
+			    std::memory_order_relaxed);
+}
 
 extern sched_state sched;
 

@@ -22,6 +22,14 @@
 #endif
 #endif
 
+#if defined(__SANITIZE_THREAD__)
+#define GORT_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define GORT_TSAN 1
+#endif
+#endif
+
 #ifdef GORT_ASAN
 #include <sanitizer/asan_interface.h>
 #include <sanitizer/common_interface_defs.h>
@@ -56,6 +64,16 @@ inline void asan_unpoison(uptr lo, usize size)
 	__asan_unpoison_memory_region(reinterpret_cast<void *>(lo), size);
 #else
 	(void)lo, (void)size;
+#endif
+}
+
+/* The frames below the current one will never return (a preempted
+ * goroutine resumes through a signal frame instead): forget their
+ * redzones. */
+inline void asan_no_return()
+{
+#ifdef GORT_ASAN
+	__asan_handle_no_return();
 #endif
 }
 

@@ -28,6 +28,7 @@
 #include "runtime/futex_linux.h"
 #include "runtime/netpoll.h"
 #include "runtime/panic.h"
+#include "runtime/preempt.h"
 #include "runtime/print.h"
 #include "runtime/runq.h"
 #include "runtime/sysalloc.h"
@@ -579,7 +580,7 @@ top:
 		timers_run(pp, nanotime());
 
 	/* Fairness: now and then the global queue first. */
-	if (pp->schedtick % 61 == 0 && sched.runq_size.load(relaxed) > 0) {
+	if (pp->schedtick.load(relaxed) % 61 == 0 && sched.runq_size.load(relaxed) > 0) {
 		lock(&sched.lock);
 		g *gp = globrunq_get_locked(pp, 1);
 		unlock(&sched.lock);
@@ -699,6 +700,13 @@ static void startlockedm(m *mp, g *gp)
 	p *pp = releasep(mp);
 	lock(&sched.lock);
 	lm->nextp = pp;
+	/* It runs from now on: stop counting it idle before the lock is
+	 * dropped, or an M going idle meanwhile sees nobody running and
+	 * reports a deadlock (Go's incidlelocked(-1) here). */
+	if (lm->idlelocked) {
+		lm->idlelocked = false;
+		sched.nmidlelocked--;
+	}
 	unlock(&sched.lock);
 	notewakeup(lm);
 }
@@ -719,12 +727,16 @@ static bool stoplockedm(m *mp)
 			return false;
 		}
 		sched.nmidlelocked++;
+		mp->idlelocked = true;
 		checkdead_locked();
 		unlock(&sched.lock);
 		if (mp->park.load(acquire) == 0)
 			futex_wait(&mp->park, 0, -1);
 		lock(&sched.lock);
-		sched.nmidlelocked--;
+		if (mp->idlelocked) {
+			mp->idlelocked = false;
+			sched.nmidlelocked--;
+		}
 		unlock(&sched.lock);
 	}
 }
@@ -742,7 +754,7 @@ void schedule_loop(m *mp)
 			if (!stoplockedm(mp))
 				return;
 			gp = mp->lockedg;
-			inherit = true;
+			inherit = false; /* a new slice, as for any G */
 		} else {
 			gp = find_runnable(mp, &inherit);
 			if (gp == nullptr)
@@ -769,6 +781,7 @@ void mstart(m *mp)
 	set_current_m(mp);
 	fiber_init_thread(&mp->g0);
 	m_init_eh_slot(mp);
+	preempt_thread_init(mp);
 	lock(&sched.lock);
 	if (!take_nextp_unlock(mp))
 		fatal("sched: a new M started without a P");

@@ -17,6 +17,7 @@
  * INV-SEL-1: at most one case of a select completes.
  */
 #include "runtime/chan.h"
+#include "runtime/preempt.h"
 
 #include <gort/chan.h>
 
@@ -111,6 +112,8 @@ int select_run(scase *cases, int n, bool block, bool *ok)
 			unlock_all(&ls);
 			if (wake != nullptr)
 				waiter_wake(wake->w);
+			if (preempt_requests.load(std::memory_order_relaxed))
+				preempt_check();
 			return poll[i];
 		}
 	}

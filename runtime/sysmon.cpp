@@ -2,7 +2,10 @@
  * runtime/sysmon.cpp - the monitor thread: retakes the Ps of goroutines
  * stuck in blocking calls (and, later, asks long runners to yield).
  *
- * sysmon holds no P and runs no goroutine.  Its period follows Go's: 20
+ * sysmon holds no P and runs no goroutine.  Each round it also asks a
+ * goroutine that has held its P for a 10 ms slice, while other work
+ * waits, to yield (preempt.h); while such a slice runs, it looks every
+ * millisecond rather than on its backed-off period.  Its period follows Go's: 20
  * us while it finds something to do; after 50 idle rounds (1 ms) it
  * doubles the period up to 10 ms.  Once every P has been idle for 10 ms
  * there is nothing to watch, so it sleeps on sched.sysmon_note with no
@@ -24,6 +27,7 @@
 #include "runtime/futex_linux.h"
 #include "runtime/netpoll.h"
 #include "runtime/panic.h"
+#include "runtime/preempt.h"
 #include "runtime/runq.h"
 
 #include <pthread.h>
@@ -38,6 +42,9 @@ static constexpr i64 SYSMON_MAX_NS = 10 * 1000 * 1000;
 static constexpr u32 SYSMON_IDLE_ROUNDS = 50;
 static constexpr i64 RETAKE_IDLE_P_NS = 10 * 1000 * 1000;
 static constexpr i64 NETPOLL_STARVED_NS = 10 * 1000 * 1000;
+/* While a G runs with other work waiting, look at least this often, so
+ * that its slice ends 10 to 11 ms after it began. */
+static constexpr i64 WATCH_NS = 1000 * 1000;
 
 void sysmon_wake_locked()
 {
@@ -108,13 +115,15 @@ static void *sysmon_main(void *)
 	i64 delay = SYSMON_MIN_NS;
 	u32 idle = 0;
 	i64 idle_since = 0;
+	bool watching = false;
 	for (;;) {
 		if (idle == 0)
 			delay = SYSMON_MIN_NS;
 		else if (idle > SYSMON_IDLE_ROUNDS && delay < SYSMON_MAX_NS)
 			delay = delay * 2 < SYSMON_MAX_NS ? delay * 2
 							  : SYSMON_MAX_NS;
-		if (!sysmon_sleep(delay))
+		if (!sysmon_sleep(watching && delay > WATCH_NS ? WATCH_NS
+							       : delay))
 			break;
 		i64 now = nanotime();
 		if (idle_long(now, &idle_since)) {
@@ -131,6 +140,7 @@ static void *sysmon_main(void *)
 				idle = SYSMON_IDLE_ROUNDS + 1;
 				delay = SYSMON_MAX_NS / 20;
 				idle_since = 0;
+				watching = false;
 				continue;
 			}
 			unlock(&sched.lock);
@@ -148,6 +158,7 @@ static void *sysmon_main(void *)
 				continue;
 			}
 		}
+		watching = preempt_watch(now);
 		if (retake(now) > 0)
 			idle = 0;
 		else

@@ -28,6 +28,7 @@
 #include <iterator>
 #include <new>
 #include <optional>
+#include <type_traits>
 #include <utility>
 
 namespace gort {
@@ -37,8 +38,8 @@ struct hchan;
 struct elem_ops {
 	unsigned long size;
 	unsigned long align;
-	void (*move_init)(void *dst, void *src);
-	void (*destroy)(void *p);
+	void (*move_init)(void *dst, void *src); /* nullptr: memcpy */
+	void (*destroy)(void *p);		  /* nullptr: nothing */
 };
 enum class chan_result { done, would_block, closed };
 hchan *chan_make(const elem_ops *ops, unsigned cap);
@@ -183,12 +184,15 @@ private:
 		return out;
 	}
 
+	/* A trivially copyable T is moved by the runtime's memcpy (no ops). */
 	static constexpr rt::elem_ops ops_ = {
 		sizeof(T), alignof(T),
-		[](void *dst, void *src) {
-			new (dst) T(std::move(*static_cast<T *>(src)));
-		},
-		[](void *p) {
+		std::is_trivially_copyable_v<T>
+			? nullptr
+			: +[](void *dst, void *src) {
+				  new (dst) T(std::move(*static_cast<T *>(src)));
+			  },
+		std::is_trivially_copyable_v<T> ? nullptr : +[](void *p) {
 			static_cast<T *>(p)->~T();
 		}};
 

@@ -58,6 +58,11 @@ struct config {
 	/* Threads left idle beyond a small cache (procs, at least 4) exit
 	 * after this long.  Default 10 s. */
 	std::chrono::nanoseconds idle_thread_timeout{0};
+	/* Preempt a goroutine that runs 10 ms without a runtime call by
+	 * signalling its thread (SIGURG), as Go does.  Also off with
+	 * GORT_ASYNCPREEMPT=0.  Cooperative preemption, at the next runtime
+	 * call, stays on either way. */
+	bool async_preempt = true;
 };
 
 /* Options for one goroutine. */
@@ -167,6 +172,11 @@ int set_procs(int n);
 
 /* Goroutines alive (running, runnable or waiting), the main one included. */
 int num_goroutine();
+
+/* Whether the running run() preempts goroutines with signals: on unless
+ * turned off, or the program is statically linked (its own text then
+ * holds libc, which must not be interrupted), or built with TSan. */
+bool async_preemption();
 
 /* The calling goroutine's id (the main goroutine is 1); 0 on a thread
  * that is not running a goroutine. */

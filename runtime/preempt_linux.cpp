@@ -1,0 +1,334 @@
+/*
+ * runtime/preempt_linux.cpp - preemption on Linux: sysmon's watch, the
+ * SIGURG handler and its safe-point test, the park and the resume
+ * (preempt.h explains the mechanism and its invariants).
+ *
+ * INV-PREEMPT-1: the handler allocates nothing but a G's save area (one
+ *   mmap, async-signal-safe), takes no lock, and preserves errno.
+ * INV-PREEMPT-2: g_ranges is written once in preempt_init(), before the
+ *   handler is installed, and only read afterwards.
+ */
+#include "runtime/preempt.h"
+
+#include "arch/arch.h"
+#include "runtime/panic.h"
+#include "runtime/runq.h"
+#include "runtime/sanitizer.h"
+#include "runtime/stack.h"
+#include "runtime/sysalloc.h"
+
+#include <cerrno>
+#include <csignal>
+#include <cstdlib>
+#include <cstring>
+#include <elf.h>
+#include <fcntl.h>
+#include <link.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+extern "C" char __start_gort_text[];
+extern "C" char __stop_gort_text[];
+
+namespace gort::rt {
+
+static constexpr auto relaxed = std::memory_order_relaxed;
+
+std::atomic<u32> preempt_requests{0};
+
+/* Room a G's stack must have below the interrupted sp for the park. */
+static constexpr uptr PARK_STACK_ROOM = 16 * 1024;
+
+struct text_range {
+	uptr lo, hi;
+};
+static constexpr int MAX_RANGES = 16;
+static text_range g_ranges[MAX_RANGES]; /* INV-PREEMPT-2 */
+static int g_nranges = 0;
+static bool g_usable = false;	       /* a dynamic executable */
+static bool g_handler_installed = false;
+static struct sigaction g_prev_urg;
+
+/* The main program's .text section, as [offset, offset + size) from its
+ * load address: read from its section headers in /proc/self/exe (section
+ * headers are not loaded into memory).  Not the whole executable segment:
+ * that also holds the PLT stubs through which runtime code calls libc
+ * (clock_gettime@plt, with a lock held), .init and .fini; and gort's own
+ * code is its own section, gort_text. */
+static bool main_text_section(uptr *off, uptr *size)
+{
+	int fd = ::open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	bool found = false;
+	ElfW(Ehdr) eh;
+	ElfW(Shdr) sh[128];
+	char names[4096];
+	if (::pread(fd, &eh, sizeof(eh), 0) == ssize_t(sizeof(eh)) &&
+	    std::memcmp(eh.e_ident, ELFMAG, SELFMAG) == 0 &&
+	    eh.e_shentsize == sizeof(ElfW(Shdr)) && eh.e_shnum > 0 &&
+	    eh.e_shnum <= 128 && eh.e_shstrndx < eh.e_shnum &&
+	    ::pread(fd, sh, eh.e_shnum * sizeof(ElfW(Shdr)), eh.e_shoff) ==
+		    ssize_t(eh.e_shnum * sizeof(ElfW(Shdr)))) {
+		const ElfW(Shdr) &strs = sh[eh.e_shstrndx];
+		usize n = strs.sh_size < sizeof(names) - 1 ? strs.sh_size
+							   : sizeof(names) - 1;
+		if (::pread(fd, names, n, strs.sh_offset) == ssize_t(n)) {
+			names[n] = '\0';
+			for (int i = 0; i < eh.e_shnum && !found; i++) {
+				if (sh[i].sh_name >= n ||
+				    std::strcmp(names + sh[i].sh_name,
+						".text") != 0)
+					continue;
+				*off = sh[i].sh_addr;
+				*size = sh[i].sh_size;
+				found = true;
+			}
+		}
+	}
+	::close(fd);
+	return found;
+}
+
+/* The main program comes first in dl_iterate_phdr's order. */
+static int main_program(struct dl_phdr_info *info, size_t, void *data)
+{
+	bool *seen = static_cast<bool *>(data);
+	if (*seen)
+		return 1;
+	*seen = true;
+	bool dynamic = false;
+	for (int i = 0; i < info->dlpi_phnum; i++)
+		if (info->dlpi_phdr[i].p_type == PT_INTERP)
+			dynamic = true;
+	if (!dynamic)
+		return 1; /* static: libc lies inside our text */
+	uptr off = 0, size = 0;
+	if (!main_text_section(&off, &size) || size == 0)
+		return 1;
+	uptr lo = info->dlpi_addr + off, hi = lo + size;
+	uptr glo = reinterpret_cast<uptr>(__start_gort_text);
+	uptr ghi = reinterpret_cast<uptr>(__stop_gort_text);
+	if (glo < hi && ghi > lo)
+		return 1; /* gort's code inside .text: cannot tell apart */
+	g_ranges[g_nranges++] = {lo, hi};
+	g_usable = true;
+	return 1;
+}
+
+static bool preemptible_pc(uptr pc)
+{
+	for (int i = 0; i < g_nranges; i++)
+		if (pc >= g_ranges[i].lo && pc < g_ranges[i].hi)
+			return true;
+	return false;
+}
+
+static u64 first_mask_word(const sigset_t *set)
+{
+	u64 w;
+	std::memcpy(&w, set, sizeof(w));
+	return w;
+}
+
+/* The G on @mp, interrupted at @uc: may it be parked from here? */
+static bool safe_point(m *mp, g *gp, const ucontext_t *uc)
+{
+	if (gp == nullptr || mp->locks != 0 ||
+	    gp->status.load(relaxed) != gstatus::running)
+		return false;
+	if (first_mask_word(&uc->uc_sigmask) != mp->sigmask)
+		return false; /* inside a signal handler */
+	uptr sp = arch_sigctx_sp(uc);
+	stack *s = gp->f.stk;
+	if (s == nullptr || sp < s->lo + PARK_STACK_ROOM || sp > s->hi)
+		return false; /* not on its stack, or too close to the end */
+	return preemptible_pc(arch_sigctx_pc(uc));
+}
+
+/* Save @gp's interrupted context and make the handler return into the
+ * trampoline.  Context: the SIGURG handler (INV-PREEMPT-1). */
+static void preempt_at(g *gp, ucontext_t *uc)
+{
+	usize need = arch_sigctx_save_size(uc);
+	if (gp->preempt_area_size < need) {
+		usize bytes = (need + 4095) & ~usize{4095};
+		void *area = sysalloc(bytes);
+		if (area == nullptr)
+			return; /* decline; sysmon asks again */
+		if (gp->preempt_area != nullptr)
+			sysfree(gp->preempt_area, gp->preempt_area_size);
+		gp->preempt_area = area;
+		gp->preempt_area_size = bytes;
+	}
+	if (!arch_sigctx_save(uc, gp->preempt_area, gp->preempt_area_size))
+		return;
+	arch_sigctx_redirect(
+		uc, reinterpret_cast<uptr>(&gort_arch_preempt_trampoline));
+}
+
+static void chain(int sig, siginfo_t *si, void *uc)
+{
+	if (g_prev_urg.sa_flags & SA_SIGINFO) {
+		if (g_prev_urg.sa_sigaction != nullptr)
+			g_prev_urg.sa_sigaction(sig, si, uc);
+	} else if (g_prev_urg.sa_handler != SIG_DFL &&
+		   g_prev_urg.sa_handler != SIG_IGN) {
+		g_prev_urg.sa_handler(sig);
+	}
+	/* SIGURG's default action is to ignore it. */
+}
+
+static void sigurg_handler(int sig, siginfo_t *si, void *ucv)
+{
+	int saved_errno = errno;
+	auto uc = static_cast<ucontext_t *>(ucv);
+	m *mp = current_m();
+	if (mp != nullptr && mp->resume_area != nullptr) {
+		/* A preempted G asks for its context back. */
+		void *area = mp->resume_area;
+		mp->resume_area = nullptr;
+		if (!arch_sigctx_restore(uc, area))
+			fatal("preempt: a preempted goroutine's saved context "
+			      "does not fit the signal frame");
+		errno = saved_errno;
+		return;
+	}
+	if (mp != nullptr && mp->preempt_sent.exchange(false)) {
+		mp->preempt_gen.fetch_add(1, relaxed);
+		if (safe_point(mp, mp->curg, uc))
+			preempt_at(mp->curg, uc);
+	} else {
+		chain(sig, si, ucv); /* not ours: the program's own */
+	}
+	errno = saved_errno;
+}
+
+void preempt_init(bool wanted)
+{
+	sched.async_preempt = false;
+	const char *env = std::getenv("GORT_ASYNCPREEMPT");
+	if (!wanted || (env != nullptr && env[0] == '0'))
+		return;
+#ifdef GORT_TSAN
+	return; /* TSan defers signals: the handler would run too late */
+#endif
+	if (!g_handler_installed) {
+		bool seen = false;
+		dl_iterate_phdr(main_program, &seen);
+		if (g_usable) {
+			struct sigaction sa = {};
+			sa.sa_sigaction = sigurg_handler;
+			sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART;
+			sigemptyset(&sa.sa_mask);
+			::sigaction(SIGURG, &sa, &g_prev_urg);
+		}
+		g_handler_installed = true;
+	}
+	sched.async_preempt = g_usable;
+}
+
+void preempt_thread_init(m *mp)
+{
+	mp->tid = int(::syscall(SYS_gettid));
+	sigset_t set;
+	::pthread_sigmask(SIG_BLOCK, nullptr, &set);
+	mp->sigmask = first_mask_word(&set);
+	if (sigismember(&set, SIGURG))
+		mp->sigmask = ~u64{0}; /* never matches: never preempted */
+}
+
+/* Something else could run on @pp's place. */
+static bool other_work(p *pp, i64 now)
+{
+	i64 t = pp->timer0_when.load(relaxed);
+	return !runq_empty(pp) || sched.runq_size.load(relaxed) > 0 ||
+	       (t != 0 && t <= now);
+}
+
+/* Ask the G running on @pp to yield.  Context: sysmon. */
+static void preemptone(p *pp)
+{
+	/* sched.lock keeps the M from exiting under us (m_exit_locked). */
+	lock(&sched.lock);
+	m *mp = pp->curm;
+	g *gp = mp != nullptr ? mp->curg : nullptr;
+	if (gp != nullptr) {
+		if (!gp->preempt.exchange(true, relaxed))
+			preempt_requests.fetch_add(1, relaxed);
+		if (sched.async_preempt && mp->sigmask != ~u64{0} &&
+		    !mp->preempt_sent.exchange(true))
+			::syscall(SYS_tgkill, ::getpid(), mp->tid, SIGURG);
+	}
+	unlock(&sched.lock);
+}
+
+bool preempt_watch(i64 now)
+{
+	bool watching = false;
+	u32 procs = sched.procs.load(std::memory_order_acquire);
+	for (u32 i = 0; i < procs; i++) {
+		p *pp = sched.allp[i];
+		if (pp->status.load(relaxed) != pstatus::running)
+			continue;
+		u32 t = pp->schedtick.load(relaxed);
+		if (t != pp->sysmon_schedtick) {
+			pp->sysmon_schedtick = t; /* a new slice began */
+			pp->sysmon_schedwhen = now;
+		}
+		/* A pending timer will be work soon: watch closely, so that
+		 * the slice is timed to the millisecond. */
+		if (other_work(pp, now)) {
+			watching = true;
+			if (now - pp->sysmon_schedwhen >= TIME_SLICE_NS)
+				preemptone(pp);
+		} else if (pp->timer0_when.load(relaxed) != 0) {
+			watching = true;
+		}
+	}
+	return watching;
+}
+
+void preempt_check()
+{
+	m *mp = current_m();
+	g *gp = mp != nullptr ? mp->curg : nullptr;
+	if (gp != nullptr && gp->preempt.exchange(false, relaxed)) {
+		preempt_requests.fetch_sub(1, relaxed);
+		gosched();
+	}
+}
+
+} // namespace gort::rt
+
+/*
+ * The trampoline's call (arch/<cpu>/preempt.S): runs on the G's stack,
+ * below the interrupted frame.  Never returns: the G continues through
+ * the resume signal (preempt.h).
+ */
+extern "C" void gort_preempt_park()
+{
+	using namespace gort::rt;
+	int saved_errno = errno;
+	m *mp = current_m();
+	g *gp = mp->curg;
+	/* Pinned to this M until it resumes (thread-local state). */
+	bool pin = gp->lockedm == nullptr;
+	if (pin) {
+		gp->lockedm = mp;
+		mp->lockedg = gp;
+	}
+	if (gp->preempt.exchange(false, relaxed))
+		preempt_requests.fetch_sub(1, relaxed);
+	gosched();
+	mp = current_m(); /* the same M: the G was pinned */
+	if (pin) {
+		mp->lockedg = nullptr;
+		gp->lockedm = nullptr;
+	}
+	errno = saved_errno;
+	asan_no_return();
+	mp->resume_area = gp->preempt_area;
+	::syscall(SYS_tgkill, ::getpid(), mp->tid, SIGURG);
+	fatal("preempt: the resume signal did not restore the goroutine");
+}
