@@ -50,7 +50,7 @@
 
 namespace gort::rt {
 
-constexpr i64 TIME_SLICE_NS = 10 * 1000 * 1000;
+constexpr i64 TIME_SLICE_NS = 10 * 1000 * 1000; /* config::time_slice */
 
 /* run() is starting: decide whether asynchronous preemption is usable,
  * find the preemptible code, install the handler. */

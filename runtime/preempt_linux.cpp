@@ -46,7 +46,7 @@ static constexpr int MAX_RANGES = 16;
 static text_range g_ranges[MAX_RANGES]; /* INV-PREEMPT-2 */
 static int g_nranges = 0;
 static bool g_usable = false;	       /* a dynamic executable */
-static bool g_handler_installed = false;
+static bool g_handler_installed = false; /* the ranges are known */
 static struct sigaction g_prev_urg;
 
 /* The main program's .text section, as [offset, offset + size) from its
@@ -216,14 +216,23 @@ void preempt_init(bool wanted)
 	if (!g_handler_installed) {
 		bool seen = false;
 		dl_iterate_phdr(main_program, &seen);
-		if (g_usable) {
+		g_handler_installed = true;
+	}
+	if (g_usable) {
+		/* Ours, unless the program installed its own since the last
+		 * run(): then put ours back and chain to that one.  No G
+		 * runs yet, so no handler reads g_prev_urg meanwhile. */
+		struct sigaction cur = {};
+		::sigaction(SIGURG, nullptr, &cur);
+		if (!(cur.sa_flags & SA_SIGINFO) ||
+		    cur.sa_sigaction != sigurg_handler) {
+			g_prev_urg = cur;
 			struct sigaction sa = {};
 			sa.sa_sigaction = sigurg_handler;
 			sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART;
 			sigemptyset(&sa.sa_mask);
-			::sigaction(SIGURG, &sa, &g_prev_urg);
+			::sigaction(SIGURG, &sa, nullptr);
 		}
-		g_handler_installed = true;
 	}
 	sched.async_preempt = g_usable;
 }
@@ -280,7 +289,7 @@ bool preempt_watch(i64 now)
 		 * the slice is timed to the millisecond. */
 		if (other_work(pp, now)) {
 			watching = true;
-			if (now - pp->sysmon_schedwhen >= TIME_SLICE_NS)
+			if (now - pp->sysmon_schedwhen >= sched.time_slice_ns)
 				preemptone(pp);
 		} else if (pp->timer0_when.load(relaxed) != 0) {
 			watching = true;

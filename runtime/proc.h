@@ -227,6 +227,7 @@ struct sched_state {
 	usize stack_size = 0; /* 0: stack_default_size() */
 	u32 max_threads = 0;  /* newm() refuses beyond this many Ms */
 	bool async_preempt = false; /* SIGURG preemption is on (preempt.h) */
+	i64 time_slice_ns = 0;	    /* preempt.h */
 	i64 idle_m_exit_ns = 0; /* an idle M beyond the cache exits then */
 
 	/* Network poller: when netpoll() last returned; 0 while an M is
@@ -248,6 +249,7 @@ struct run_options {
 	u32 max_threads = 10000;
 	i64 idle_m_exit_ns = 0;
 	bool async_preempt = true;
+	i64 time_slice_ns = 0;
 };
 
 /* A new time slice on @pp.  Context: @pp's owner. */

@@ -42,9 +42,6 @@ static constexpr i64 SYSMON_MAX_NS = 10 * 1000 * 1000;
 static constexpr u32 SYSMON_IDLE_ROUNDS = 50;
 static constexpr i64 RETAKE_IDLE_P_NS = 10 * 1000 * 1000;
 static constexpr i64 NETPOLL_STARVED_NS = 10 * 1000 * 1000;
-/* While a G runs with other work waiting, look at least this often, so
- * that its slice ends 10 to 11 ms after it began. */
-static constexpr i64 WATCH_NS = 1000 * 1000;
 
 void sysmon_wake_locked()
 {
@@ -122,8 +119,11 @@ static void *sysmon_main(void *)
 		else if (idle > SYSMON_IDLE_ROUNDS && delay < SYSMON_MAX_NS)
 			delay = delay * 2 < SYSMON_MAX_NS ? delay * 2
 							  : SYSMON_MAX_NS;
-		if (!sysmon_sleep(watching && delay > WATCH_NS ? WATCH_NS
-							       : delay))
+		/* Watching a slice: look often enough to end it within a
+		 * tenth of a slice (1 ms for Go's 10 ms). */
+		i64 watch = sched.time_slice_ns / 10;
+		watch = watch < SYSMON_MIN_NS ? SYSMON_MIN_NS : watch;
+		if (!sysmon_sleep(watching && delay > watch ? watch : delay))
 			break;
 		i64 now = nanotime();
 		if (idle_long(now, &idle_since)) {

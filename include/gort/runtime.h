@@ -63,6 +63,9 @@ struct config {
 	 * GORT_ASYNCPREEMPT=0.  Cooperative preemption, at the next runtime
 	 * call, stays on either way. */
 	bool async_preempt = true;
+	/* How long a goroutine may keep its processor while others wait
+	 * before it is asked to yield.  Default 10 ms, as Go. */
+	std::chrono::nanoseconds time_slice{0};
 };
 
 /* Options for one goroutine. */

@@ -62,6 +62,25 @@ TEST(examples, time_slicing_matches_the_seed_byte_for_byte)
 	EXPECT_EQ(r.output, want);
 }
 
+TEST(examples, time_slicing_interleaves_long_runs_through_preemption)
+{
+	/* The seed: with enough work, "the output of goroutines A and B
+	 * get interleaved" on one processor: each is preempted after its
+	 * time slice, though neither ever blocks. */
+	auto r = gort_test::run_crash_program(
+		"../tools/examples/example_time_slicing 50000");
+	EXPECT_EQ(r.exit_code, 0);
+	size_t first_a = r.output.find("\nA: ");
+	size_t last_b = r.output.rfind("\nB: ");
+	ASSERT_NE(first_a, std::string::npos);
+	ASSERT_NE(last_b, std::string::npos);
+	EXPECT_LT(r.output.find("\nB: "), first_a) << "B starts (runnext)";
+	EXPECT_LT(first_a, last_b) << "A ran before B finished";
+	EXPECT_NE(r.output.find("Completed A\n"), std::string::npos);
+	EXPECT_NE(r.output.find("Completed B\n"), std::string::npos);
+	EXPECT_NE(r.output.find("Terminating Program\n"), std::string::npos);
+}
+
 TEST(examples, parallel_letters_prints_every_alphabet_complete)
 {
 	auto r = gort_test::run_crash_program(

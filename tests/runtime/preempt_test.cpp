@@ -1,0 +1,316 @@
+/*
+ * tests/runtime/preempt_test.cpp - preemption: a goroutine spinning
+ * without calls does not keep others from running at procs 1; its
+ * integer, floating-point and vector registers, errno and thread_local
+ * data survive thousands of asynchronous preemptions; malloc- and
+ * printf-heavy goroutines are never stopped inside libc; the program's
+ * own SIGURG handler still runs; turning asynchronous preemption off
+ * leaves the cooperative kind.
+ *
+ * The program is linked dynamically everywhere (a static program holds
+ * libc in its own text and gets cooperative preemption only).
+ */
+#include <gort.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cmath>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <gtest/gtest.h>
+#include <string>
+#include <unistd.h>
+#include <vector>
+
+using namespace std::chrono_literals;
+
+namespace {
+
+/* Short slices, so that a test sees hundreds of preemptions quickly. */
+gort::config fast_slices(int procs = 1)
+{
+	gort::config c;
+	c.procs = procs;
+	c.time_slice = 200us;
+	return c;
+}
+
+/* Floating-point work whose result is exact (integers below 2^53) and
+ * depends on every iteration, so a register lost across a preemption
+ * shows up. */
+__attribute__((noinline)) double fp_work(long n, std::atomic<bool> *stop)
+{
+	double a = 0, b = 1, c = 2, d = 3;
+	for (long i = 0; i < n; i++) {
+		a += double(i & 1023);
+		b = b * 3.0 + double(i & 7);
+		b -= double(long(b / 1048573.0)) * 1048573.0;
+		c += b - d;
+		d = c + a;
+		d -= double(long(d / 65521.0)) * 65521.0;
+		if (stop != nullptr && stop->load(std::memory_order_relaxed))
+			break;
+	}
+	return a + b * 7 + c * 11 + d * 13;
+}
+
+/* The same with GCC vector types: several lanes in one xmm/ymm or v
+ * register carried through the loop. */
+typedef double v4d __attribute__((vector_size(32)));
+
+__attribute__((noinline)) double vec_work(long n)
+{
+	v4d acc = {1, 2, 3, 4};
+	v4d step = {0.5, 0.25, 0.125, 2};
+	for (long i = 0; i < n; i++) {
+		acc += step;
+		acc = acc - (acc > 1e6 ? v4d{1e6, 1e6, 1e6, 1e6}
+				       : v4d{0, 0, 0, 0});
+	}
+	return acc[0] + acc[1] * 3 + acc[2] * 5 + acc[3] * 7;
+}
+
+thread_local long tl_count = 0;
+
+} // namespace
+
+TEST(preempt, is_on_in_a_dynamic_program)
+{
+	gort::run([] { EXPECT_TRUE(gort::async_preemption()); });
+	gort::run([] { EXPECT_FALSE(gort::async_preemption()); },
+		  gort::config{.async_preempt = false});
+}
+
+TEST(preempt, a_spinning_goroutine_does_not_keep_main_asleep_at_procs_1)
+{
+	gort::run(
+		[] {
+			std::atomic<bool> stop{false};
+			gort::wait_group wg;
+			wg.add(1);
+			gort::go([&] {
+				while (!stop.load(std::memory_order_relaxed)) {
+				}
+				wg.done();
+			});
+			gort::yield(); /* the spinner starts spinning */
+			for (int i = 0; i < 5; i++)
+				gort::sleep(1ms); /* needs the spinner off */
+			stop = true;
+			wg.wait();
+		},
+		gort::config{.procs = 1});
+}
+
+TEST(preempt, registers_fp_and_vector_state_survive_many_preemptions)
+{
+	const long n = GORT_TEST_EMULATOR[0] != '\0' ? 2000000 : 20000000;
+	const double want_fp = fp_work(n, nullptr);
+	const double want_vec = vec_work(n);
+	double got_fp[2] = {}, got_vec = 0;
+	long turns = 0;
+	gort::run(
+		[&] {
+			std::atomic<int> running{3};
+			gort::go([&] {
+				got_fp[0] = fp_work(n, nullptr);
+				running--;
+			});
+			gort::go([&] {
+				got_fp[1] = fp_work(n, nullptr);
+				running--;
+			});
+			gort::go([&] {
+				got_vec = vec_work(n);
+				running--;
+			});
+			/* Each turn main gets is a preemption of a worker. */
+			while (running.load() > 0) {
+				gort::yield();
+				turns++;
+			}
+		},
+		fast_slices());
+	EXPECT_EQ(got_fp[0], want_fp);
+	EXPECT_EQ(got_fp[1], want_fp);
+	EXPECT_EQ(got_vec, want_vec);
+	EXPECT_GT(turns, GORT_TEST_EMULATOR[0] != '\0' ? 20 : 200)
+		<< "too few preemptions to mean anything";
+}
+
+TEST(preempt, errno_and_thread_local_data_stay_with_the_goroutine)
+{
+	const long n = GORT_TEST_EMULATOR[0] != '\0' ? 2000000 : 40000000;
+	long counted = 0, seen_errno = 0;
+	bool same_thread_data = false;
+	long turns = 0;
+	gort::run(
+		[&] {
+			std::atomic<bool> done{false};
+			gort::go([&] {
+				tl_count = 0;
+				errno = 4242;
+				/* The compiler may keep this address in a
+				 * register for the whole loop: a preempted G
+				 * must come back on the same thread. */
+				long *p = &tl_count;
+				for (long i = 0; i < n; i++) {
+					(*p)++;
+					/* One store per iteration, p live in a
+					 * register throughout. */
+					__asm__ __volatile__("" ::"r"(p)
+							     : "memory");
+				}
+				counted = tl_count;
+				same_thread_data = p == &tl_count;
+				seen_errno = errno;
+				done = true;
+			});
+			gort::go([&] {
+				/* Another goroutine changing its errno and its
+				 * thread's count, on whatever thread it gets. */
+				while (!done.load()) {
+					errno = 1;
+					tl_count += 1000000;
+					gort::yield();
+				}
+			});
+			while (!done.load()) {
+				errno = 2;
+				gort::yield();
+				turns++;
+			}
+		},
+		fast_slices());
+	EXPECT_EQ(counted, n);
+	EXPECT_TRUE(same_thread_data);
+	EXPECT_EQ(seen_errno, 4242);
+	EXPECT_GT(turns, 10);
+}
+
+TEST(preempt, malloc_and_printf_heavy_goroutines_are_not_stopped_inside_libc)
+{
+	FILE *devnull = std::fopen("/dev/null", "w");
+	ASSERT_NE(devnull, nullptr);
+	long allocs = 0, prints = 0, turns = 0;
+	gort::run(
+		[&] {
+			std::atomic<bool> stop{false};
+			gort::wait_group wg;
+			wg.add(3);
+			gort::go([&] {
+				std::vector<std::string> keep;
+				while (!stop.load(std::memory_order_relaxed)) {
+					keep.emplace_back(64 + allocs % 512, 'x');
+					if (keep.size() > 1000)
+						keep.clear();
+					allocs++;
+				}
+				wg.done();
+			});
+			gort::go([&] {
+				char buf[128];
+				while (!stop.load(std::memory_order_relaxed)) {
+					std::snprintf(buf, sizeof(buf), "%ld %f",
+						      prints, prints * 0.5);
+					std::fprintf(devnull, "%s\n", buf);
+					prints++;
+				}
+				wg.done();
+			});
+			gort::go([&] {
+				/* Allocates and prints from another thread's
+				 * turn too: shares malloc's and stdio's
+				 * locks with the two above. */
+				while (!stop.load(std::memory_order_relaxed)) {
+					void *p = std::malloc(100);
+					std::fprintf(devnull, "%p\n", p);
+					std::free(p);
+				}
+				wg.done();
+			});
+			for (int i = 0; i < 200; i++) {
+				gort::sleep(100us);
+				turns++;
+			}
+			stop = true;
+			wg.wait();
+		},
+		fast_slices(2));
+	std::fclose(devnull);
+	EXPECT_GT(allocs, 0);
+	EXPECT_GT(prints, 0);
+	EXPECT_EQ(turns, 200);
+}
+
+namespace {
+std::atomic<int> user_sigurgs{0};
+void user_handler(int)
+{
+	user_sigurgs++;
+}
+} // namespace
+
+TEST(preempt, the_programs_own_sigurg_handler_still_runs)
+{
+	struct sigaction sa = {}, old = {};
+	sa.sa_handler = user_handler;
+	sigemptyset(&sa.sa_mask);
+	ASSERT_EQ(::sigaction(SIGURG, &sa, &old), 0);
+	user_sigurgs = 0;
+	gort::run(
+		[] {
+			/* Installed before the runtime's, so it is chained. */
+			::kill(::getpid(), SIGURG);
+			for (int i = 0; i < 1000 && user_sigurgs.load() == 0;
+			     i++)
+				gort::sleep(1ms);
+			EXPECT_GE(user_sigurgs.load(), 1);
+			/* And preemption still works beside it. */
+			std::atomic<bool> stop{false};
+			gort::go([&] {
+				while (!stop.load(std::memory_order_relaxed)) {
+				}
+			});
+			gort::yield();
+			gort::sleep(1ms);
+			stop = true;
+		},
+		gort::config{.procs = 1});
+	EXPECT_GE(user_sigurgs.load(), 1);
+	::sigaction(SIGURG, &old, nullptr);
+}
+
+TEST(preempt, without_async_preemption_a_runtime_call_is_the_preemption_point)
+{
+	for (int how = 0; how < 2; how++) {
+		if (how == 1)
+			::setenv("GORT_ASYNCPREEMPT", "0", 1);
+		gort::config cfg = fast_slices();
+		cfg.async_preempt = how == 1; /* the variable wins then */
+		gort::run(
+			[] {
+				EXPECT_FALSE(gort::async_preemption());
+				std::atomic<bool> stop{false};
+				gort::chan<int> empty(1);
+				gort::wait_group wg;
+				wg.add(1);
+				gort::go([&] {
+					/* No async preemption: the try_recv is
+					 * where it yields when asked. */
+					while (!stop.load(
+						std::memory_order_relaxed))
+						(void)empty.try_recv();
+					wg.done();
+				});
+				gort::yield();
+				gort::sleep(1ms);
+				stop = true;
+				wg.wait();
+			},
+			cfg);
+		::unsetenv("GORT_ASYNCPREEMPT");
+	}
+}
