@@ -49,13 +49,14 @@ ratio() {
 }
 
 # As ratio, then both figures: shown WHAT GORT PEER UNIT.  GORT and PEER
-# are in ns; UNIT "us" shows them in microseconds, "rt/s" shows ns per
+# are in ns (in us for UNIT "ms"); UNIT "us" shows them in microseconds, "rt/s" shows ns per
 # round trip as round trips per second, "ns" as they are.
 shown() {
 	if [ -n "$2" ] && [ -n "$3" ] && [ "$2" != "0" ] && [ "$3" != "0" ]; then
 		awk -v a="$2" -v b="$3" -v w="$1" -v u="$4" 'BEGIN {
 			x = a; y = b; f = "%.1f"
 			if (u == "us") { x = a / 1000; y = b / 1000 }
+			if (u == "ms") { x = a / 1000; y = b / 1000 } # from us
 			if (u == "rt/s") { x = 1e9 / a; y = 1e9 / b; f = "%.0f" }
 			printf "  %-44s %8.3fx   (gort " f " %s, peer " f " %s)\n",
 				w, a / b, x, u, y, u }'
@@ -90,6 +91,9 @@ ratio "contended mutex, 8 goroutines / Go" "$(fig BM_mutex_contended_gort/gorout
 ratio "contended mutex, 2 / std::mutex 2 threads" "$(fig BM_mutex_contended_gort/goroutines:2/manual_time ns_per_op)" "$(fig BM_mutex_contended_std/threads:2/manual_time ns_per_op)"
 ratio "parked goroutine bytes / Go's" "$(fig BM_park_memory_gort/1000000/iterations:1 bytes_per_goroutine)" "$(echo "$go_out" | grep go_park_memory | sed -E 's/.*bytes=([0-9.]+).*/\1/')"
 ratio "sleep(1ms) lateness / Go time.Sleep" "$(fig BM_sleep_late_gort/iterations:1 late_median_us)" "$(echo "$go_out" | grep go_sleep_late | sed -E 's/.*median=([0-9.]+).*/\1/')"
+shown "preemption: lateness, median / Go" "$(fig BM_preempt_late_gort/iterations:1 late_median_us)" "$(echo "$go_out" | grep go_preempt_late | sed -E 's/.*median=([0-9.]+).*/\1/')" ms
+shown "preemption: lateness, max / Go" "$(fig BM_preempt_late_gort/iterations:1 late_max_us)" "$(echo "$go_out" | grep go_preempt_late | sed -E 's/.*max=([0-9.]+).*/\1/')" ms
+ratio "preemption: CPU loop, on / off" "$(fig BM_preempt_cost_on/iterations:1/manual_time ns_per_iter)" "$(fig BM_preempt_cost_off/iterations:1/manual_time ns_per_iter)"
 ratio "sleep(1ms) lateness / clock_nanosleep" "$(fig BM_sleep_late_gort/iterations:1 late_median_us)" "$(fig BM_sleep_late_nanosleep/iterations:1 late_median_us)"
 shown "echo round trip, 1 conn, median / Go" "$(us_fig BM_net_echo_latency_gort/manual_time rtt_median_us)" "$(gofig go_echo_latency/conns=1)" us
 shown "echo round trip, 1 conn, p99 / Go" "$(us_fig BM_net_echo_latency_gort/manual_time rtt_p99_us)" "$(gofig go_echo_latency_p99/conns=1)" us

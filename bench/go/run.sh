@@ -30,7 +30,7 @@ if [ -z "${GOCACHE:-}" ] &&
 	export GOCACHE="$tmp/gocache"
 fi
 
-programs=(gosched spawn wake chanbuf select mutex sleep netecho syscall)
+programs=(gosched spawn wake chanbuf select mutex sleep preempt netecho syscall)
 
 cd "$here"
 for p in "${programs[@]}"; do
