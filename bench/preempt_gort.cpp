@@ -42,9 +42,9 @@ void BM_preempt_late_gort(benchmark::State &state)
 				});
 				gort::yield(); /* the spinner is spinning */
 				for (int i = 0; i < sleeps; i++) {
-					std::uint64_t t0 = now_ns();
+					std::uint64_t t0 = gort_bench::now_ns();
 					gort::sleep(std::chrono::milliseconds(1));
-					late.push_back(double(now_ns() - t0) /
+					late.push_back(double(gort_bench::now_ns() - t0) /
 							       1000.0 -
 						       1000.0);
 				}
@@ -75,7 +75,7 @@ void preempt_cost(benchmark::State &state, bool async)
 	const std::uint64_t n = std::getenv("GORT_BENCH_QUICK") ? 20000000
 								: 400000000;
 	for (auto _ : state) {
-		std::uint64_t t0 = now_ns();
+		std::uint64_t t0 = gort_bench::now_ns();
 		gort::run(
 			[&] {
 				gort::wait_group wg;
@@ -90,9 +90,9 @@ void preempt_cost(benchmark::State &state, bool async)
 				benchmark::DoNotOptimize(r[0] + r[1]);
 			},
 			gort::config{.procs = 1, .async_preempt = async});
-		state.SetIterationTime(double(now_ns() - t0) / 1e9);
+		state.SetIterationTime(double(gort_bench::now_ns() - t0) / 1e9);
 		state.counters["ns_per_iter"] =
-			double(now_ns() - t0) / double(2 * n);
+			double(gort_bench::now_ns() - t0) / double(2 * n);
 	}
 }
 

@@ -67,14 +67,4 @@ inline void asan_unpoison(uptr lo, usize size)
 #endif
 }
 
-/* The frames below the current one will never return (a preempted
- * goroutine resumes through a signal frame instead): forget their
- * redzones. */
-inline void asan_no_return()
-{
-#ifdef GORT_ASAN
-	__asan_handle_no_return();
-#endif
-}
-
 } // namespace gort::rt

@@ -161,6 +161,10 @@ chan<std::chrono::steady_clock::time_point> after(std::chrono::nanoseconds d)
 		(void)op->ch.try_send(std::chrono::steady_clock::now());
 		delete op;
 	};
+	/* run() ended first: nobody will receive; free it all the same. */
+	o->t.discard = [](rt::timer *, void *arg) {
+		delete static_cast<once *>(arg);
+	};
 	o->t.arg = o;
 	chan<tp> result = o->ch;
 	start_raw(&o->t, d);

@@ -251,8 +251,12 @@ void timers_move(p *from, p *to)
 void timers_clear(p *pp)
 {
 	lock(&pp->timer_lock);
-	for (u32 i = 0; i < pp->ntimers; i++)
-		pp->timers[i]->pp.store(nullptr, std::memory_order_relaxed);
+	for (u32 i = 0; i < pp->ntimers; i++) {
+		timer *t = pp->timers[i];
+		t->pp.store(nullptr, std::memory_order_relaxed);
+		if (t->discard != nullptr)
+			t->discard(t, t->arg);
+	}
 	pp->ntimers = 0;
 	update_timer0(pp);
 	unlock(&pp->timer_lock);

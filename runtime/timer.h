@@ -30,6 +30,9 @@ struct timer {
 	i64 period = 0; /* > 0: fires every period after when */
 	void (*fn)(timer *t, void *arg) = nullptr;
 	void *arg = nullptr;
+	/* Called instead of fn when run() ends with the timer pending, for
+	 * a timer that owns itself (after()); must take no timer lock. */
+	void (*discard)(timer *t, void *arg) = nullptr;
 	std::atomic<p *> pp{nullptr}; /* heap it is on; INV-TIMER-1 */
 	u32 idx = 0;
 };
@@ -54,7 +57,8 @@ i64 timers_earliest();
 /* Move every timer of @from to @to (set_procs retiring @from). */
 void timers_move(p *from, p *to);
 
-/* Forget every pending timer (run() is ending). */
+/* Forget every pending timer (run() is ending), calling discard for
+ * those that have one. */
 void timers_clear(p *pp);
 
 /* An earlier deadline than the sleeping M's appeared: wake it. */

@@ -74,10 +74,23 @@ __attribute__((noinline)) double vec_work(long n)
 
 thread_local long tl_count = 0;
 
+/* ASan and TSan builds preempt cooperatively only (HACKING.md). */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+constexpr bool sanitized = true;
+#else
+constexpr bool sanitized = false;
+#endif
+#define NEEDS_ASYNC()                                                        \
+	do {                                                                 \
+		if (sanitized)                                               \
+			GTEST_SKIP() << "no asynchronous preemption here";  \
+	} while (0)
+
 } // namespace
 
 TEST(preempt, is_on_in_a_dynamic_program)
 {
+	NEEDS_ASYNC();
 	gort::run([] { EXPECT_TRUE(gort::async_preemption()); });
 	gort::run([] { EXPECT_FALSE(gort::async_preemption()); },
 		  gort::config{.async_preempt = false});
@@ -85,6 +98,7 @@ TEST(preempt, is_on_in_a_dynamic_program)
 
 TEST(preempt, a_spinning_goroutine_does_not_keep_main_asleep_at_procs_1)
 {
+	NEEDS_ASYNC();
 	gort::run(
 		[] {
 			std::atomic<bool> stop{false};
@@ -106,6 +120,7 @@ TEST(preempt, a_spinning_goroutine_does_not_keep_main_asleep_at_procs_1)
 
 TEST(preempt, registers_fp_and_vector_state_survive_many_preemptions)
 {
+	NEEDS_ASYNC();
 	const long n = GORT_TEST_EMULATOR[0] != '\0' ? 2000000 : 20000000;
 	const double want_fp = fp_work(n, nullptr);
 	const double want_vec = vec_work(n);
@@ -142,6 +157,7 @@ TEST(preempt, registers_fp_and_vector_state_survive_many_preemptions)
 
 TEST(preempt, errno_and_thread_local_data_stay_with_the_goroutine)
 {
+	NEEDS_ASYNC();
 	const long n = GORT_TEST_EMULATOR[0] != '\0' ? 2000000 : 40000000;
 	long counted = 0, seen_errno = 0;
 	bool same_thread_data = false;
@@ -192,6 +208,7 @@ TEST(preempt, errno_and_thread_local_data_stay_with_the_goroutine)
 
 TEST(preempt, malloc_and_printf_heavy_goroutines_are_not_stopped_inside_libc)
 {
+	NEEDS_ASYNC();
 	FILE *devnull = std::fopen("/dev/null", "w");
 	ASSERT_NE(devnull, nullptr);
 	long allocs = 0, prints = 0, turns = 0;
@@ -255,6 +272,7 @@ void user_handler(int)
 
 TEST(preempt, the_programs_own_sigurg_handler_still_runs)
 {
+	NEEDS_ASYNC();
 	struct sigaction sa = {}, old = {};
 	sa.sa_handler = user_handler;
 	sigemptyset(&sa.sa_mask);
