@@ -43,10 +43,13 @@ void BM_preempt_late_gort(benchmark::State &state)
 				gort::yield(); /* the spinner is spinning */
 				for (int i = 0; i < sleeps; i++) {
 					std::uint64_t t0 = gort_bench::now_ns();
-					gort::sleep(std::chrono::milliseconds(1));
-					late.push_back(double(gort_bench::now_ns() - t0) /
-							       1000.0 -
-						       1000.0);
+					gort::sleep(
+						std::chrono::milliseconds(1));
+					late.push_back(
+						double(gort_bench::now_ns() -
+						       t0) /
+							1000.0 -
+						1000.0);
 				}
 				stop = true;
 				wg.wait();
@@ -72,8 +75,8 @@ __attribute__((noinline)) std::uint64_t cpu_loop(std::uint64_t n)
 
 void preempt_cost(benchmark::State &state, bool async)
 {
-	const std::uint64_t n = std::getenv("GORT_BENCH_QUICK") ? 20000000
-								: 400000000;
+	const std::uint64_t n =
+		std::getenv("GORT_BENCH_QUICK") ? 20000000 : 400000000;
 	for (auto _ : state) {
 		std::uint64_t t0 = gort_bench::now_ns();
 		gort::run(

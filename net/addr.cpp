@@ -36,7 +36,8 @@ int addr::port() const
 	if (len_ == 0)
 		return 0;
 	if (sa->sa_family == AF_INET)
-		return ntohs(reinterpret_cast<const sockaddr_in *>(sa)->sin_port);
+		return ntohs(
+			reinterpret_cast<const sockaddr_in *>(sa)->sin_port);
 	if (sa->sa_family == AF_INET6)
 		return ntohs(
 			reinterpret_cast<const sockaddr_in6 *>(sa)->sin6_port);
@@ -101,8 +102,7 @@ result<net_kind> parse_network(std::string_view network, bool datagram_ok,
 		{"udp6", {AF_INET6, SOCK_DGRAM, "udp"}, true},
 	};
 	for (const entry &e : table)
-		if (e.name == network &&
-		    (e.datagram ? datagram_ok : stream_ok))
+		if (e.name == network && (e.datagram ? datagram_ok : stream_ok))
 			return {e.kind, {}};
 	return {{}, errc::unknown_network};
 }
@@ -196,14 +196,14 @@ std::error_code resolve_all(const net_kind &kind, std::string_view address,
 			if (kind.family != AF_INET6) {
 				in_addr a = {htonl(passive ? INADDR_ANY
 							   : INADDR_LOOPBACK)};
-				out[(*n)++] = ip_addr(kind.name, AF_INET, &a,
-						      port);
+				out[(*n)++] =
+					ip_addr(kind.name, AF_INET, &a, port);
 			}
 			if (kind.family != AF_INET && *n < max) {
 				const in6_addr &a = passive ? in6addr_any
 							    : in6addr_loopback;
-				out[(*n)++] = ip_addr(kind.name, AF_INET6, &a,
-						      port);
+				out[(*n)++] =
+					ip_addr(kind.name, AF_INET6, &a, port);
 			}
 			return {};
 		}

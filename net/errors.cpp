@@ -9,10 +9,7 @@ namespace {
 
 class category_impl : public std::error_category {
 public:
-	const char *name() const noexcept override
-	{
-		return "gort.net";
-	}
+	const char *name() const noexcept override { return "gort.net"; }
 	std::string message(int ev) const override
 	{
 		switch (static_cast<errc>(ev)) {
@@ -25,7 +22,8 @@ public:
 		case errc::unknown_network:
 			return "unknown network";
 		case errc::bad_address:
-			return "bad address: want host:port, [ipv6]:port or :port";
+			return "bad address: want host:port, [ipv6]:port or "
+			       ":port";
 		case errc::no_such_host:
 			return "no such host";
 		}

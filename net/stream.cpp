@@ -27,7 +27,7 @@ namespace {
 class op_ref {
 public:
 	explicit op_ref(const std::shared_ptr<netfd> &fd)
-		: fd_(fd.get()), ok_(fd_ != nullptr && fd_->acquire())
+	    : fd_(fd.get()), ok_(fd_ != nullptr && fd_->acquire())
 	{}
 	~op_ref()
 	{
@@ -36,10 +36,7 @@ public:
 	}
 	op_ref(const op_ref &) = delete;
 	op_ref &operator=(const op_ref &) = delete;
-	bool ok() const
-	{
-		return ok_;
-	}
+	bool ok() const { return ok_; }
 
 private:
 	netfd *fd_;
@@ -83,8 +80,7 @@ std::error_code connect_wait(netfd *nfd, const addr &to)
 			return errno_code(errno);
 		if (soerr == 0)
 			return {};
-		if (soerr != EINPROGRESS && soerr != EALREADY &&
-		    soerr != EINTR)
+		if (soerr != EINPROGRESS && soerr != EALREADY && soerr != EINTR)
 			return errno_code(soerr);
 	}
 }
@@ -119,7 +115,8 @@ result<listener> listen(std::string_view network, std::string_view address)
 			::close(fd);
 			continue;
 		}
-		auto [nfd, merr] = detail::make_netfd(fd, detail::sock_kind::listener);
+		auto [nfd, merr] =
+			detail::make_netfd(fd, detail::sock_kind::listener);
 		if (merr)
 			return {{}, merr};
 		nfd->laddr = sock_name(fd, kind.name, false);
@@ -144,8 +141,8 @@ result<conn> listener::accept()
 		int fd = ::accept4(nfd->sysfd, nullptr, nullptr,
 				   SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd >= 0) {
-			auto [cfd, err] =
-				detail::make_netfd(fd, detail::sock_kind::stream);
+			auto [cfd, err] = detail::make_netfd(
+				fd, detail::sock_kind::stream);
 			if (err)
 				return {{}, err};
 			if (nfd->laddr.network() == "tcp") {
@@ -228,7 +225,7 @@ result<conn> dial(std::string_view network, std::string_view address,
 				first = err;
 			if (err == errc::timeout)
 				break; /* the whole dial's time is spent */
-			continue;  /* nfd's destructor closes fd */
+			continue;      /* nfd's destructor closes fd */
 		}
 		if (until != no_deadline)
 			nfd->set_deadline(rt::POLL_W, no_deadline);
@@ -280,8 +277,8 @@ result<std::size_t> conn::write(const void *buf, std::size_t len)
 	auto p = static_cast<const char *>(buf);
 	std::size_t done = 0;
 	while (done < len) {
-		ssize_t n = ::send(nfd->sysfd, p + done, len - done,
-				   MSG_NOSIGNAL);
+		ssize_t n =
+			::send(nfd->sysfd, p + done, len - done, MSG_NOSIGNAL);
 		if (n >= 0) {
 			done += std::size_t(n);
 			continue;

@@ -25,9 +25,8 @@ result<packet_conn> listen_packet(std::string_view network,
 	for (int i = 0; i < n; i++) {
 		const addr &a = cands[i];
 		int family = static_cast<const sockaddr *>(a.raw())->sa_family;
-		int fd = ::socket(family, SOCK_DGRAM | SOCK_NONBLOCK |
-						  SOCK_CLOEXEC,
-				  0);
+		int fd = ::socket(family,
+				  SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 		if (fd < 0) {
 			err = errno_code(errno);
 			continue;
@@ -66,9 +65,8 @@ result<std::size_t> packet_conn::read_from(void *buf, std::size_t len,
 		if (n >= 0) {
 			r.value = std::size_t(n);
 			if (from != nullptr)
-				*from = addr::from_raw(
-					nfd->laddr.network(), &ss,
-					unsigned(sl));
+				*from = addr::from_raw(nfd->laddr.network(),
+						       &ss, unsigned(sl));
 			break;
 		}
 		if (errno == EINTR)

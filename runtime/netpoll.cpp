@@ -26,9 +26,9 @@ static constexpr u32 PD_CHUNK = 256;
 static constexpr u32 PD_MAX_CHUNKS = 8192; /* 2M descriptors */
 
 static rt_lock pd_cache_lock;
-static poll_desc *pd_free = nullptr;		    /* pd_cache_lock */
+static poll_desc *pd_free = nullptr;			  /* pd_cache_lock */
 static std::atomic<poll_desc *> pd_chunks[PD_MAX_CHUNKS]; /* set once */
-static u32 pd_nchunks = 0;			    /* pd_cache_lock */
+static u32 pd_nchunks = 0;				  /* pd_cache_lock */
 static std::atomic<bool> inited{false};
 std::atomic<i32> netpoll_waiters{0};
 
@@ -213,9 +213,8 @@ static poll_err thread_wait(poll_desc *pd, int mode)
 			}
 			ms = int((left + 999999) / 1000000);
 		}
-		struct pollfd pfd = {pd->fd,
-				     short(mode == POLL_R ? POLLIN : POLLOUT),
-				     0};
+		struct pollfd pfd = {
+			pd->fd, short(mode == POLL_R ? POLLIN : POLLOUT), 0};
 		int n = ::poll(&pfd, 1, ms);
 		if (n > 0)
 			return poll_err::none;
@@ -302,8 +301,8 @@ void netpoll_set_deadline(poll_desc *pd, int mode, i64 when)
 			d.store(0);
 		} else if (when <= now) {
 			d.store(-1);
-			push(&list, unblock(dir == POLL_R ? &pd->rg : &pd->wg,
-					    false));
+			push(&list,
+			     unblock(dir == POLL_R ? &pd->rg : &pd->wg, false));
 		} else {
 			d.store(when);
 			timer_start(t, when);

@@ -55,8 +55,8 @@ int netpoll_backend_open(poll_desc *pd)
 {
 	struct epoll_event ev = {};
 	ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
-	ev.data.u64 = u64(pd->seq.load(std::memory_order_relaxed)) << 32 |
-		      pd->index;
+	ev.data.u64 =
+		u64(pd->seq.load(std::memory_order_relaxed)) << 32 | pd->index;
 	if (::epoll_ctl(epfd, EPOLL_CTL_ADD, pd->fd, &ev) != 0)
 		return errno;
 	return 0;

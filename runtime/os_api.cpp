@@ -35,8 +35,8 @@ result<std::string> read_file(const std::string &path)
 			}
 			if (n < 0 && errno == EINTR)
 				continue;
-			std::error_code e = n < 0 ? errno_code()
-						  : std::error_code{};
+			std::error_code e =
+				n < 0 ? errno_code() : std::error_code{};
 			::close(fd);
 			return e;
 		}

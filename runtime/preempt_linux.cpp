@@ -45,7 +45,7 @@ struct text_range {
 static constexpr int MAX_RANGES = 16;
 static text_range g_ranges[MAX_RANGES]; /* INV-PREEMPT-2 */
 static int g_nranges = 0;
-static bool g_usable = false;	       /* a dynamic executable */
+static bool g_usable = false;		 /* a dynamic executable */
 static bool g_handler_installed = false; /* the ranges are known */
 static struct sigaction g_prev_urg;
 

@@ -70,9 +70,9 @@ enum class gstatus : u32 {
 /* What a G asks its M's scheduler context to do when it switches there. */
 enum class g0_action : u32 {
 	none,
-	yield, /* requeue the G at the tail of the P's queue */
-	park,  /* the G waits; run park_unlock, then schedule */
-	exit,  /* the G's function returned */
+	yield,	      /* requeue the G at the tail of the P's queue */
+	park,	      /* the G waits; run park_unlock, then schedule */
+	exit,	      /* the G's function returned */
 	syscall_exit, /* back from a blocking call with no P: queue the G */
 };
 
@@ -103,7 +103,7 @@ struct g {
 	std::atomic<bool> preempt{false};
 	void *preempt_area = nullptr;
 	usize preempt_area_size = 0;
-	eh_state eh{};	      /* saved while switched out */
+	eh_state eh{}; /* saved while switched out */
 };
 
 struct m {
@@ -123,15 +123,15 @@ struct m {
 	u64 id = 0;
 	u32 rand = 0;		     /* fastrand state */
 	eh_state *eh_slot = nullptr; /* this thread's C++ exception state */
-	g *requeue = nullptr; /* yielded by a direct switch; see gosched() */
-	p *oldp = nullptr;    /* the P left in syscall state; this M's */
-	g *syscallg = nullptr; /* the G in a blocking call on this M */
+	g *requeue = nullptr;	 /* yielded by a direct switch; see gosched() */
+	p *oldp = nullptr;	 /* the P left in syscall state; this M's */
+	g *syscallg = nullptr;	 /* the G in a blocking call on this M */
 	bool in_netpoll = false; /* blocked in netpoll(); sched.lock */
 	/* Preemption (preempt.h). */
-	int tid = 0;		/* kernel thread id, for tgkill */
-	u32 locks = 0;		/* > 0: runtime code calls out under a lock */
+	int tid = 0;   /* kernel thread id, for tgkill */
+	u32 locks = 0; /* > 0: runtime code calls out under a lock */
 	std::atomic<bool> preempt_sent{false}; /* a SIGURG is on its way */
-	std::atomic<u32> preempt_gen{0};	 /* SIGURGs handled */
+	std::atomic<u32> preempt_gen{0};       /* SIGURGs handled */
 	void *resume_area = nullptr; /* context the resume signal restores */
 	u64 sigmask = 0;	     /* the signal mask this M runs Gs with */
 	pthread_t thread{};
@@ -150,13 +150,13 @@ constexpr u32 P_GFREE_MAX = 64;
 struct p {
 	u32 id = 0;
 	std::atomic<pstatus> status{pstatus::idle}; /* see the header */
-	m *curm = nullptr;		/* the M holding this P */
-	p *link = nullptr;		/* sched.pidle; sched.lock */
+	m *curm = nullptr;			    /* the M holding this P */
+	p *link = nullptr; /* sched.pidle; sched.lock */
 	/* Bumped by the owner at each new time slice (p_tick()); read by
 	 * sysmon to tell a G that has run too long (preempt.h). */
 	std::atomic<u32> schedtick{0};
-	u32 sysmon_schedtick = 0;	/* sysmon's: schedtick it saw */
-	i64 sysmon_schedwhen = 0;	/* sysmon's: when it saw it */
+	u32 sysmon_schedtick = 0;	 /* sysmon's: schedtick it saw */
+	i64 sysmon_schedwhen = 0;	 /* sysmon's: when it saw it */
 	std::atomic<u32> syscalltick{0}; /* bumped by each entersyscall */
 	u32 sysmon_tick = 0;		 /* sysmon's: syscalltick it saw */
 	i64 sysmon_when = 0;		 /* sysmon's: when it saw it */
@@ -224,11 +224,11 @@ struct sched_state {
 	m *timer_waiter = nullptr;
 	std::atomic<i64> timer_wait_until{0};
 
-	usize stack_size = 0; /* 0: stack_default_size() */
-	u32 max_threads = 0;  /* newm() refuses beyond this many Ms */
+	usize stack_size = 0;	    /* 0: stack_default_size() */
+	u32 max_threads = 0;	    /* newm() refuses beyond this many Ms */
 	bool async_preempt = false; /* SIGURG preemption is on (preempt.h) */
 	i64 time_slice_ns = 0;	    /* preempt.h */
-	i64 idle_m_exit_ns = 0; /* an idle M beyond the cache exits then */
+	i64 idle_m_exit_ns = 0;	    /* an idle M beyond the cache exits then */
 
 	/* Network poller: when netpoll() last returned; 0 while an M is
 	 * blocked in it (at most one is). */

@@ -580,7 +580,8 @@ top:
 		timers_run(pp, nanotime());
 
 	/* Fairness: now and then the global queue first. */
-	if (pp->schedtick.load(relaxed) % 61 == 0 && sched.runq_size.load(relaxed) > 0) {
+	if (pp->schedtick.load(relaxed) % 61 == 0 &&
+	    sched.runq_size.load(relaxed) > 0) {
 		lock(&sched.lock);
 		g *gp = globrunq_get_locked(pp, 1);
 		unlock(&sched.lock);

@@ -23,7 +23,8 @@ static constexpr usize RED_ZONE = 128;
 
 static usize fp_image_size(const ucontext_t *u)
 {
-	auto fp = reinterpret_cast<const unsigned char *>(u->uc_mcontext.fpregs);
+	auto fp =
+		reinterpret_cast<const unsigned char *>(u->uc_mcontext.fpregs);
 	if (fp == nullptr)
 		return 0;
 	u32 magic1, extended;

@@ -36,10 +36,7 @@ struct blocking_scope {
 	{
 		enter_blocking(handoff_now);
 	}
-	~blocking_scope()
-	{
-		exit_blocking();
-	}
+	~blocking_scope() { exit_blocking(); }
 	blocking_scope(const blocking_scope &) = delete;
 	blocking_scope &operator=(const blocking_scope &) = delete;
 };

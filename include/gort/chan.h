@@ -39,7 +39,7 @@ struct elem_ops {
 	unsigned long size;
 	unsigned long align;
 	void (*move_init)(void *dst, void *src); /* nullptr: memcpy */
-	void (*destroy)(void *p);		  /* nullptr: nothing */
+	void (*destroy)(void *p);		 /* nullptr: nothing */
 };
 enum class chan_result { done, would_block, closed };
 hchan *chan_make(const elem_ops *ops, unsigned cap);

@@ -50,12 +50,12 @@
 namespace gort::net {
 
 enum class errc {
-	eof = 1,	     /* "EOF": the peer finished sending */
-	closed,		     /* "use of closed network connection" */
-	timeout,	     /* "i/o timeout" */
-	unknown_network,     /* "unknown network" */
-	bad_address,	     /* not host:port, [ipv6]:port or :port */
-	no_such_host,	     /* "no such host" */
+	eof = 1,	 /* "EOF": the peer finished sending */
+	closed,		 /* "use of closed network connection" */
+	timeout,	 /* "i/o timeout" */
+	unknown_network, /* "unknown network" */
+	bad_address,	 /* not host:port, [ipv6]:port or :port */
+	no_such_host,	 /* "no such host" */
 };
 
 const std::error_category &net_category() noexcept;
@@ -78,28 +78,16 @@ class addr {
 public:
 	addr() = default;
 	/* "tcp", "udp" or "unix" (empty for a default-constructed addr). */
-	const std::string &network() const
-	{
-		return network_;
-	}
+	const std::string &network() const { return network_; }
 	/* "127.0.0.1:8080", "[::1]:80", or a Unix path. */
 	std::string string() const;
 	/* The port (0 for Unix addresses). */
 	int port() const;
-	bool empty() const
-	{
-		return len_ == 0;
-	}
+	bool empty() const { return len_ == 0; }
 
 	/* The raw sockaddr, for the system interface. */
-	const void *raw() const
-	{
-		return storage_;
-	}
-	unsigned raw_len() const
-	{
-		return len_;
-	}
+	const void *raw() const { return storage_; }
+	unsigned raw_len() const { return len_; }
 	static addr from_raw(std::string network, const void *sa, unsigned len);
 
 private:
@@ -120,8 +108,7 @@ struct netfd;
 class conn {
 public:
 	conn() = default;
-	explicit conn(std::shared_ptr<detail::netfd> fd) : fd_(std::move(fd))
-	{}
+	explicit conn(std::shared_ptr<detail::netfd> fd) : fd_(std::move(fd)) {}
 
 	/* Read up to @len bytes; at least 1 unless there is an error.  At
 	 * the end of the stream: {0, errc::eof}. */
@@ -149,10 +136,7 @@ public:
 	addr remote_addr() const;
 	/* The descriptor (non-blocking; still owned by the conn), or -1. */
 	int fd() const;
-	explicit operator bool() const
-	{
-		return fd_ != nullptr;
-	}
+	explicit operator bool() const { return fd_ != nullptr; }
 
 private:
 	std::shared_ptr<detail::netfd> fd_;
@@ -163,7 +147,7 @@ class listener {
 public:
 	listener() = default;
 	explicit listener(std::shared_ptr<detail::netfd> fd)
-		: fd_(std::move(fd))
+	    : fd_(std::move(fd))
 	{}
 
 	/* The next connection.  Out of descriptors (EMFILE, ENFILE), it
@@ -174,10 +158,7 @@ public:
 	std::error_code set_deadline(deadline t);
 	addr address() const;
 	int fd() const;
-	explicit operator bool() const
-	{
-		return fd_ != nullptr;
-	}
+	explicit operator bool() const { return fd_ != nullptr; }
 
 private:
 	std::shared_ptr<detail::netfd> fd_;
@@ -188,7 +169,7 @@ class packet_conn {
 public:
 	packet_conn() = default;
 	explicit packet_conn(std::shared_ptr<detail::netfd> fd)
-		: fd_(std::move(fd))
+	    : fd_(std::move(fd))
 	{}
 
 	/* One datagram into @buf (truncated to @len); *@from gets the
@@ -204,10 +185,7 @@ public:
 	std::error_code set_write_deadline(deadline t);
 	addr local_addr() const;
 	int fd() const;
-	explicit operator bool() const
-	{
-		return fd_ != nullptr;
-	}
+	explicit operator bool() const { return fd_ != nullptr; }
 
 private:
 	std::shared_ptr<detail::netfd> fd_;

@@ -66,8 +66,8 @@ __attribute__((noinline)) double vec_work(long n)
 	v4d step = {0.5, 0.25, 0.125, 2};
 	for (long i = 0; i < n; i++) {
 		acc += step;
-		acc = acc - (acc > 1e6 ? v4d{1e6, 1e6, 1e6, 1e6}
-				       : v4d{0, 0, 0, 0});
+		acc = acc -
+		      (acc > 1e6 ? v4d{1e6, 1e6, 1e6, 1e6} : v4d{0, 0, 0, 0});
 	}
 	return acc[0] + acc[1] * 3 + acc[2] * 5 + acc[3] * 7;
 }
@@ -80,10 +80,10 @@ constexpr bool sanitized = true;
 #else
 constexpr bool sanitized = false;
 #endif
-#define NEEDS_ASYNC()                                                        \
-	do {                                                                 \
-		if (sanitized)                                               \
-			GTEST_SKIP() << "no asynchronous preemption here";  \
+#define NEEDS_ASYNC()                                                          \
+	do {                                                                   \
+		if (sanitized)                                                 \
+			GTEST_SKIP() << "no asynchronous preemption here";     \
 	} while (0)
 
 } // namespace
@@ -220,7 +220,8 @@ TEST(preempt, malloc_and_printf_heavy_goroutines_are_not_stopped_inside_libc)
 			gort::go([&] {
 				std::vector<std::string> keep;
 				while (!stop.load(std::memory_order_relaxed)) {
-					keep.emplace_back(64 + allocs % 512, 'x');
+					keep.emplace_back(64 + allocs % 512,
+							  'x');
 					if (keep.size() > 1000)
 						keep.clear();
 					allocs++;
@@ -230,8 +231,9 @@ TEST(preempt, malloc_and_printf_heavy_goroutines_are_not_stopped_inside_libc)
 			gort::go([&] {
 				char buf[128];
 				while (!stop.load(std::memory_order_relaxed)) {
-					std::snprintf(buf, sizeof(buf), "%ld %f",
-						      prints, prints * 0.5);
+					std::snprintf(buf, sizeof(buf),
+						      "%ld %f", prints,
+						      prints * 0.5);
 					std::fprintf(devnull, "%s\n", buf);
 					prints++;
 				}

@@ -10,9 +10,9 @@
 #include <cstdio>
 #include <cstring>
 #include <dirent.h>
-#include <string>
 #include <gtest/gtest.h>
 #include <stdexcept>
+#include <string>
 #include <sys/eventfd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -63,8 +63,9 @@ TEST(blocking, a_blocked_read_does_not_stop_other_goroutines_at_procs_1)
 			gort::wait_group wg;
 			wg.add(2);
 			gort::go([&] {
-				gort::blocking(
-					[&] { return ::read(fds[0], &got, 1); });
+				gort::blocking([&] {
+					return ::read(fds[0], &got, 1);
+				});
 				wg.done();
 			});
 			gort::chan<int> done(0);
@@ -138,8 +139,8 @@ TEST(blocking, returns_the_value_and_propagates_exceptions)
 	gort::run([] {
 		EXPECT_EQ(gort::blocking([] { return 7; }), 7);
 		EXPECT_THROW(gort::blocking([]() -> int {
-			throw std::runtime_error("boom");
-		}),
+				     throw std::runtime_error("boom");
+			     }),
 			     std::runtime_error);
 		/* Back in the normal state: scheduling works. */
 		gort::chan<int> c(1);
@@ -237,8 +238,8 @@ TEST(blocking, exceeding_the_thread_limit_is_a_clear_fatal_error)
 					    gort::go([efd] {
 						    std::uint64_t v;
 						    gort::blocking_long([&] {
-							    return ::read(efd, &v,
-									  8);
+							    return ::read(
+								    efd, &v, 8);
 						    });
 					    });
 				    gort::sleep(10s);
@@ -349,7 +350,8 @@ TEST(sysmon, an_idle_runtime_does_not_tick)
 			long before = total_context_switches();
 			gort::sleep(500ms);
 			delta = total_context_switches() - before;
-			std::printf("context switches while idle: %ld\n", delta);
+			std::printf("context switches while idle: %ld\n",
+				    delta);
 		},
 		gort::config{.procs = 2});
 	/* A 10 ms tick would be 50 wake-ups; idle costs a handful (the
