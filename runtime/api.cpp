@@ -35,8 +35,7 @@ int run_main(void (*fn)(void *), void *arg, const config &cfg)
 	opt.stack_size = cfg.stack_size;
 	opt.deadlock_check = cfg.deadlock_check;
 	opt.async_preempt = cfg.async_preempt;
-	opt.time_slice_ns = cfg.time_slice.count() > 0 ? cfg.time_slice.count()
-						       : 10 * 1000000LL;
+	opt.time_slice_ns = cfg.time_slice.count(); /* 0: the default */
 	if (cfg.max_threads > 0)
 		opt.max_threads = rt::u32(cfg.max_threads);
 	opt.idle_m_exit_ns = cfg.idle_thread_timeout.count() > 0

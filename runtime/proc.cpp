@@ -550,8 +550,12 @@ int run_main(void (*fn)(void *), void *arg, const run_options &opt,
 	sched.deadlock_check = opt.deadlock_check && !(dc && dc[0] == '0');
 	sched.stack_size = opt.stack_size;
 	sched.max_threads = opt.max_threads;
-	sched.time_slice_ns =
-		opt.time_slice_ns > 0 ? opt.time_slice_ns : TIME_SLICE_NS;
+	sched.time_slice_ns = TIME_SLICE_NS;
+	if (const char *ts = std::getenv("GORT_TIME_SLICE_MS"))
+		if (long ms = std::strtol(ts, nullptr, 10); ms > 0)
+			sched.time_slice_ns = i64(ms) * 1000000;
+	if (opt.time_slice_ns > 0)
+		sched.time_slice_ns = opt.time_slice_ns;
 	preempt_init(opt.async_preempt);
 	sched.idle_m_exit_ns = opt.idle_m_exit_ns;
 

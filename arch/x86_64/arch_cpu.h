@@ -11,4 +11,7 @@ inline void arch_relax()
 	__asm__ __volatile__("pause" ::: "memory");
 }
 
+/* Asynchronous preemption (runtime/preempt.h) is trusted on this CPU. */
+constexpr bool ARCH_ASYNC_PREEMPT = true;
+
 } // namespace gort::rt

@@ -146,22 +146,6 @@ conn_pair loopback_pair()
 	return dial_accept(l.value, "tcp");
 }
 
-/* Receive from @ch, or give up after @d: a missed wake-up fails the test
- * instead of hanging it. */
-template <typename T>
-std::optional<T> recv_within(const gort::chan<T> &ch, std::chrono::seconds d)
-{
-	std::optional<T> got;
-	bool timed_out = false;
-	auto timeout = gort::after(d);
-	gort::select(
-		gort::recv_case(
-			ch, [&](std::optional<T> v) { got = std::move(v); }),
-		gort::recv_case(timeout, [&](auto) { timed_out = true; }));
-	EXPECT_FALSE(timed_out) << "nothing came within " << d.count() << " s";
-	return got;
-}
-
 /* A plain thread that runs @on_expiry unless disarmed within @d: when
  * the code under test hangs (a thread stuck in a system call, a missed
  * wake-up), the expiry action unblocks it and the test fails instead of
@@ -203,6 +187,26 @@ private:
 	std::atomic<bool> fired_{false};
 	std::thread t_;
 };
+
+/* Receive from @ch, or give up after @d: a missed wake-up fails the test
+ * instead of hanging it.  The timeout is a plain thread, not
+ * gort::after(): a timer still pending when run() returns would keep its
+ * channel for ever (a leak under the asan preset). */
+template <typename T>
+std::optional<T> recv_within(const gort::chan<T> &ch, std::chrono::seconds d)
+{
+	gort::chan<int> expired(1);
+	thread_watchdog wd(d, [expired] { expired.send(1); });
+	std::optional<T> got;
+	bool timed_out = false;
+	gort::select(
+		gort::recv_case(
+			ch, [&](std::optional<T> v) { got = std::move(v); }),
+		gort::recv_case(expired,
+				[&](std::optional<int>) { timed_out = true; }));
+	EXPECT_FALSE(timed_out) << "nothing came within " << d.count() << " s";
+	return got;
+}
 
 /* Failures seen by many goroutines: counted, the first one kept. */
 struct failures {
@@ -1227,17 +1231,22 @@ TEST(net, a_plain_thread_dials_a_goroutine_server)
 			ASSERT_TRUE(ok(l.err));
 			net::listener ln = l.value;
 			failures fails;
+			gort::wait_group servers;
+			servers.add(1);
 			gort::go([&] {
 				for (;;) {
 					auto a = ln.accept();
 					if (a.err)
-						return;
+						break;
+					servers.add(1);
 					gort::go(
 						[&](net::conn c) {
 							echo(c, fails);
+							servers.done();
 						},
 						a.value);
 				}
+				servers.done();
 			});
 			const std::string address = ln.address().string();
 			gort::wait_group thread_done;
@@ -1283,6 +1292,7 @@ TEST(net, a_plain_thread_dials_a_goroutine_server)
 				<< " bytes back";
 			EXPECT_TRUE(is_err(deadline_err, net::errc::timeout));
 			ln.close();
+			servers.wait();
 			EXPECT_EQ(fails.count, 0) << fails.first;
 		},
 		gort::config{.procs = 1});
