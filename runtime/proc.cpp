@@ -457,6 +457,10 @@ static void p_reset(p *pp)
 	pp->runq_tail.store(0, relaxed);
 	pp->runnext.store(nullptr, relaxed);
 	pp->schedtick.store(0, relaxed);
+	/* sysmon's view: "never seen", so its first look starts the clock
+	 * (a stale view would make the first slice look long over). */
+	pp->sysmon_schedtick = ~u32{0};
+	pp->sysmon_schedwhen = 0;
 	pp->goid_next = pp->goid_end = 0;
 	pp->curm = nullptr;
 	pp->link = nullptr;
