@@ -98,12 +98,25 @@ void mutex::lock_slow()
 			}
 		}
 		rt::lock(&qu->lock);
+		/* INV-MU-1: count ourselves only while it is still locked,
+		 * in one CAS.  A load, then an add, lost wake-ups: an unlock
+		 * between them took the fast path (no waiter counted yet)
+		 * and nobody woke us. */
 		s = state_.load(std::memory_order_relaxed);
-		if (!(s & MUTEX_LOCKED)) {
-			rt::unlock(&qu->lock);
-			continue; /* INV-MU-1: freed meanwhile; try again */
+		bool counted = false;
+		while (s & MUTEX_LOCKED) {
+			if (state_.compare_exchange_weak(
+				    s, s + MUTEX_WAITER,
+				    std::memory_order_relaxed,
+				    std::memory_order_relaxed)) {
+				counted = true;
+				break;
+			}
 		}
-		state_.fetch_add(MUTEX_WAITER, std::memory_order_relaxed);
+		if (!counted) {
+			rt::unlock(&qu->lock);
+			continue; /* freed meanwhile; try again */
+		}
 		if (wait_start == 0)
 			wait_start = rt::nanotime();
 		mu_waiter mw;
