@@ -12,6 +12,8 @@
  * Under qemu-user (GORT_TEST_EMULATOR non-empty) the counts shrink.
  */
 #include <gort.h>
+
+#include "../runtime/proc_util.h"
 #include <gort/net.h>
 
 #include <atomic>
@@ -247,20 +249,6 @@ long open_fds()
 		n++;
 	::closedir(d);
 	return n - 3; /* ".", ".." and the DIR's own descriptor */
-}
-
-long threads_now()
-{
-	FILE *f = std::fopen("/proc/self/status", "r");
-	if (f == nullptr)
-		return -1;
-	char line[256];
-	long n = -1;
-	while (std::fgets(line, sizeof(line), f) != nullptr)
-		if (std::strncmp(line, "Threads:", 8) == 0)
-			n = std::strtol(line + 8, nullptr, 10);
-	std::fclose(f);
-	return n;
 }
 
 bool have_ipv6_loopback()
@@ -1321,7 +1309,7 @@ TEST(net, reads_park_without_blocking_a_thread_at_procs_1)
 				for (int fd : fds)
 					::send(fd, "!", 1, MSG_NOSIGNAL);
 			});
-			long before = threads_now();
+			long before = gort_test::threads_now();
 			gort::wait_group started, finished;
 			started.add(K);
 			finished.add(K);
@@ -1342,7 +1330,7 @@ TEST(net, reads_park_without_blocking_a_thread_at_procs_1)
 			gort::chan<int> ran(0);
 			gort::go([ran] { ran.send(1); });
 			EXPECT_EQ(ran.recv(), 1);
-			long during = threads_now();
+			long during = gort_test::threads_now();
 			/* K readers blocking K threads would show as K more
 			 * threads; parked, they need none. */
 			EXPECT_LT(during - before, 8)

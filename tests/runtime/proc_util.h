@@ -1,12 +1,13 @@
 /*
  * tests/runtime/proc_util.h - small helpers the tests share: resident
- * memory of this process, and running a program from tests/crash/ to
- * check how it ended.
+ * memory and thread count of this process, and running a program from
+ * tests/crash/ to check how it ended.
  */
 #pragma once
 
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -24,6 +25,21 @@ inline long rss_bytes()
 		pages_rss = -1;
 	std::fclose(f);
 	return pages_rss * sysconf(_SC_PAGESIZE);
+}
+
+/* Threads in this process, from /proc/self/status (-1 if unknown). */
+inline long threads_now()
+{
+	FILE *f = std::fopen("/proc/self/status", "r");
+	if (f == nullptr)
+		return -1;
+	char line[256];
+	long n = -1;
+	while (std::fgets(line, sizeof(line), f) != nullptr)
+		if (std::strncmp(line, "Threads:", 8) == 0)
+			n = std::strtol(line + 8, nullptr, 10);
+	std::fclose(f);
+	return n;
 }
 
 struct run_result {

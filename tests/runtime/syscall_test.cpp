@@ -6,6 +6,8 @@
  */
 #include <gort.h>
 
+#include "proc_util.h"
+
 #include <atomic>
 #include <cstdio>
 #include <cstring>
@@ -21,20 +23,6 @@
 using namespace std::chrono_literals;
 
 namespace {
-
-long threads_now()
-{
-	FILE *f = std::fopen("/proc/self/status", "r");
-	if (f == nullptr)
-		return -1;
-	char line[256];
-	long n = -1;
-	while (std::fgets(line, sizeof(line), f) != nullptr)
-		if (std::strncmp(line, "Threads:", 8) == 0)
-			n = std::strtol(line + 8, nullptr, 10);
-	std::fclose(f);
-	return n;
-}
 
 long tid()
 {
@@ -168,7 +156,7 @@ TEST(blocking, a_thousand_blocked_goroutines_keep_threads_bounded)
 	int efd = ::eventfd(0, EFD_SEMAPHORE | EFD_CLOEXEC);
 	ASSERT_GE(efd, 0);
 	constexpr int N = 1000;
-	long peak = 0, base = threads_now();
+	long peak = 0, base = gort_test::threads_now();
 	gort::run(
 		[&] {
 			std::atomic<int> entered{0};
@@ -185,7 +173,7 @@ TEST(blocking, a_thousand_blocked_goroutines_keep_threads_bounded)
 					wg.done();
 				});
 			wait_until([&] { return entered.load() == N; });
-			peak = threads_now();
+			peak = gort_test::threads_now();
 			std::uint64_t n = N;
 			ASSERT_EQ(::write(efd, &n, 8), 8);
 			wg.wait();
@@ -204,7 +192,7 @@ TEST(blocking, idle_threads_beyond_the_cache_exit)
 	constexpr int N = 64;
 	gort::run(
 		[&] {
-			long base = threads_now();
+			long base = gort_test::threads_now();
 			std::atomic<int> entered{0};
 			gort::wait_group wg;
 			wg.add(N);
@@ -218,12 +206,16 @@ TEST(blocking, idle_threads_beyond_the_cache_exit)
 					wg.done();
 				});
 			wait_until([&] { return entered.load() == N; });
-			wait_until([&] { return threads_now() >= base + N; });
+			wait_until([&] {
+				return gort_test::threads_now() >= base + N;
+			});
 			std::uint64_t n = N;
 			ASSERT_EQ(::write(efd, &n, 8), 8);
 			wg.wait();
 			/* The extra threads go idle, then exit after 20 ms. */
-			wait_until([&] { return threads_now() <= base + 8; });
+			wait_until([&] {
+				return gort_test::threads_now() <= base + 8;
+			});
 		},
 		gort::config{.procs = 1, .idle_thread_timeout = 20ms});
 	::close(efd);
