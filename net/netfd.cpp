@@ -81,19 +81,10 @@ std::error_code netfd::close()
 	return {};
 }
 
-std::error_code netfd::check(int mode)
+/* The poller's verdict as gort::net's error. */
+static std::error_code as_error(rt::poll_err e)
 {
-	if (state.load(std::memory_order_relaxed) & CLOSING)
-		return errc::closed;
-	std::atomic<rt::i64> &d = mode == rt::POLL_R ? pd->rd : pd->wd;
-	if (d.load(std::memory_order_relaxed) < 0)
-		return errc::timeout;
-	return {};
-}
-
-std::error_code netfd::wait(int mode)
-{
-	switch (rt::netpoll_wait(pd, mode)) {
+	switch (e) {
 	case rt::poll_err::none:
 		return {};
 	case rt::poll_err::closing:
@@ -102,6 +93,18 @@ std::error_code netfd::wait(int mode)
 		return errc::timeout;
 	}
 	return {};
+}
+
+std::error_code netfd::check(int mode)
+{
+	if (state.load(std::memory_order_relaxed) & CLOSING)
+		return errc::closed;
+	return as_error(rt::netpoll_check(pd, mode));
+}
+
+std::error_code netfd::wait(int mode)
+{
+	return as_error(rt::netpoll_wait(pd, mode));
 }
 
 std::error_code netfd::set_deadline(int mode, deadline t)

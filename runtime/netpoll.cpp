@@ -184,7 +184,7 @@ void netpoll_evict(poll_desc *pd)
 	}
 }
 
-static poll_err check_err(poll_desc *pd, int mode)
+poll_err netpoll_check(poll_desc *pd, int mode)
 {
 	if (pd->closing.load())
 		return poll_err::closing;
@@ -200,7 +200,7 @@ static poll_err check_err(poll_desc *pd, int mode)
 static poll_err thread_wait(poll_desc *pd, int mode)
 {
 	for (;;) {
-		poll_err e = check_err(pd, mode);
+		poll_err e = netpoll_check(pd, mode);
 		if (e != poll_err::none)
 			return e;
 		i64 d = (mode == POLL_R ? pd->rd : pd->wd).load();
@@ -227,7 +227,7 @@ poll_err netpoll_wait(poll_desc *pd, int mode)
 {
 	if (current_g() == nullptr)
 		return thread_wait(pd, mode);
-	poll_err e = check_err(pd, mode);
+	poll_err e = netpoll_check(pd, mode);
 	if (e != poll_err::none)
 		return e;
 	std::atomic<uptr> *w = mode == POLL_R ? &pd->rg : &pd->wg;
@@ -245,7 +245,7 @@ poll_err netpoll_wait(poll_desc *pd, int mode)
 			break;
 	}
 	/* INV-PD-2: WAIT is published (seq_cst); now look at the flags. */
-	if (check_err(pd, mode) == poll_err::none) {
+	if (netpoll_check(pd, mode) == poll_err::none) {
 		netpoll_waiters.fetch_add(1);
 		park(
 			[](g *gp, void *arg) {
@@ -265,7 +265,7 @@ poll_err netpoll_wait(poll_desc *pd, int mode)
 		      "as waiting");
 	if (old == PD_READY)
 		return poll_err::none;
-	return check_err(pd, mode);
+	return netpoll_check(pd, mode);
 }
 
 static void deadline_fired(timer *t, void *arg)

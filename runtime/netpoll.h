@@ -113,6 +113,17 @@ void netpoll_forget_waiters();
 /* Goroutines parked in netpoll_wait(); only their count matters. */
 extern std::atomic<i32> netpoll_waiters;
 
+/* Goroutines wait on descriptors and no M is blocked in the poller:
+ * somebody must poll (sched.lastpoll is 0 while an M is). */
+inline bool netpoll_unpolled()
+{
+	return netpoll_waiters.load(std::memory_order_relaxed) > 0 &&
+	       sched.lastpoll.load(std::memory_order_relaxed) != 0;
+}
+
+/* Closed or past its deadline for @mode, without waiting. */
+poll_err netpoll_check(poll_desc *pd, int mode);
+
 /* The backend (netpoll_epoll.cpp). */
 int netpoll_backend_init();
 int netpoll_backend_open(poll_desc *pd);

@@ -96,15 +96,22 @@ static void g_start_hook()
 		finish_direct_switch(mp);
 }
 
-void g_switch_to_scheduler(g *gp, m *mp)
+/* Switch from @gp (running on @mp) to @to, carrying gp's C++ exception
+ * state out and back in: gp may resume on another thread, whose M's slot
+ * it then fills (not mp's). */
+static void switch_away(g *gp, m *mp, fiber *to)
 {
 	gp->eh = *mp->eh_slot;
 	*mp->eh_slot = eh_state{};
-	fiber_switch(&gp->f, &mp->g0);
-	/* Possibly another thread now: its M's slot, not mp's. */
+	fiber_switch(&gp->f, to);
 	m *now = current_m();
 	*now->eh_slot = gp->eh;
 	finish_direct_switch(now);
+}
+
+void g_switch_to_scheduler(g *gp, m *mp)
+{
+	switch_away(gp, mp, &mp->g0);
 }
 
 static bool yield_direct(m *mp, g *gp)
@@ -129,13 +136,8 @@ static bool yield_direct(m *mp, g *gp)
 	next->f.exit_to = &mp->g0;
 	mp->curg = next;
 	mp->requeue = gp;
-	gp->eh = *mp->eh_slot;
-	*mp->eh_slot = eh_state{};
-	fiber_switch(&gp->f, &next->f);
-	/* Resumed: by the scheduler or by another G's direct switch. */
-	m *now = current_m();
-	*now->eh_slot = gp->eh;
-	finish_direct_switch(now);
+	/* Resumed by the scheduler or by another G's direct switch. */
+	switch_away(gp, mp, &next->f);
 	return true;
 }
 
@@ -397,7 +399,7 @@ g *after_g(m *mp, g *gp)
 		return nullptr;
 	}
 	case g0_action::syscall_exit:
-		exitsyscall_queue(mp, gp);
+		exitsyscall_queue(gp);
 		return nullptr;
 	default:
 		fatal("sched: a goroutine switched to the scheduler without "

@@ -299,7 +299,7 @@ u32 fastrand(m *mp);
 /* syscall.cpp */
 void entersyscall(bool handoff_now);
 void exitsyscall();
-void exitsyscall_queue(m *mp, g *gp); /* the scheduler side */
+void exitsyscall_queue(g *gp); /* the scheduler side */
 void handoffp(p *pp);
 
 /* sysmon.cpp */

@@ -269,8 +269,7 @@ void handoffp(p *pp)
 	}
 	/* The last running P, goroutines waiting on descriptors, and no M
 	 * in the poller: someone must poll, or their events go unseen. */
-	if (netpoll_waiters.load(relaxed) > 0 &&
-	    sched.lastpoll.load(relaxed) != 0 &&
+	if (netpoll_unpolled() &&
 	    sched.npidle.load(relaxed) + 1 >= sched.procs.load(relaxed)) {
 		startm(pp, false);
 		return;
@@ -600,8 +599,7 @@ top:
 
 	/* Network: goroutines whose descriptors became ready, if no M is
 	 * blocked in the poller already (it would hand them out itself). */
-	if (netpoll_inited() && netpoll_waiters.load(relaxed) > 0 &&
-	    sched.lastpoll.load(relaxed) != 0) {
+	if (netpoll_unpolled()) {
 		if (g *gp = netpoll_take(pp, netpoll(0)))
 			return gp;
 	}

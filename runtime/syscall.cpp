@@ -96,10 +96,9 @@ void exitsyscall()
 	g_switch_to_scheduler(gp, mp);
 }
 
-/* The scheduler side of case 3.  Context: @mp's scheduler context, no P. */
-void exitsyscall_queue(m *mp, g *gp)
+/* The scheduler side of case 3.  Context: a scheduler context, no P. */
+void exitsyscall_queue(g *gp)
 {
-	(void)mp;
 	gp->status.store(gstatus::runnable, release);
 	lock(&sched.lock);
 	globrunq_put_locked(gp);

@@ -95,10 +95,8 @@ static bool sysmon_sleep(i64 ns)
  * of sysmon. */
 static bool idle_long(i64 now, i64 *since)
 {
-	bool unpolled = netpoll_waiters.load(relaxed) > 0 &&
-			sched.lastpoll.load(relaxed) != 0;
 	if (sched.npidle.load(relaxed) != sched.procs.load(relaxed) ||
-	    unpolled) {
+	    netpoll_unpolled()) {
 		*since = 0;
 		return false;
 	}
