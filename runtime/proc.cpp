@@ -189,58 +189,105 @@ void ready(g *gp)
 	runqput_any(gp, true);
 }
 
-/* Free Gs: a per-P cache in front of the global list. */
+/*
+ * Free Gs: a per-P LIFO cache (warmest first) in front of the global
+ * index, which hands out the lowest addresses first (slot_index.h).  The
+ * cache moves Gs to and from the index P_GFREE_BATCH at a time, under
+ * one lock.
+ */
 static void gfput(p *pp, g *gp)
 {
-	if (pp == nullptr || pp->ngfree >= P_GFREE_MAX) {
+	if (pp == nullptr) {
 		lock(&sched.lock);
-		gp->schedlink = sched.gfree;
-		sched.gfree = gp;
+		slot_index_put(&sched.gfree, gp->pool_slot);
 		unlock(&sched.lock);
 		return;
 	}
 	gp->schedlink = pp->gfree;
 	pp->gfree = gp;
-	pp->ngfree++;
+	if (++pp->ngfree < P_GFREE_MAX)
+		return;
+	lock(&sched.lock);
+	while (pp->ngfree > P_GFREE_MAX - P_GFREE_BATCH) {
+		g *x = pp->gfree;
+		pp->gfree = x->schedlink;
+		pp->ngfree--;
+		slot_index_put(&sched.gfree, x->pool_slot);
+	}
+	unlock(&sched.lock);
 }
 
-static g *galloc_chunk()
+static g *slot_g(u32 slot)
 {
-	void *mem = sysalloc(G_CHUNK_BYTES);
+	return static_cast<g *>(slot_index_owner(&sched.gfree, slot)) +
+	       slot % SLOT_GROUP;
+}
+
+/* Make a chunk of Gs, add it to the index.  Context: sched.lock held. */
+static bool galloc_chunk_locked()
+{
+	constexpr usize n = G_CHUNK_BYTES / sizeof(g) / SLOT_GROUP * SLOT_GROUP;
+	static_assert(n > 0);
+	void *mem = sysalloc(n * sizeof(g));
 	if (mem == nullptr)
-		return nullptr;
-	usize n = G_CHUNK_BYTES / sizeof(g);
+		return false;
 	g *gs = static_cast<g *>(mem);
 	for (usize i = 0; i < n; i++)
 		new (&gs[i]) g();
-	lock(&sched.lock);
-	for (usize i = 0; i < n; i++) {
-		gs[i].status.store(gstatus::dead, relaxed);
-		gs[i].alllink = g_allgs;
-		g_allgs = &gs[i];
-		if (i > 0) {
-			gs[i].schedlink = sched.gfree;
-			sched.gfree = &gs[i];
+	for (usize k = 0; k < n; k += SLOT_GROUP) {
+		u32 group = slot_index_add_group(&sched.gfree, &gs[k]);
+		if (group == ~0u)
+			return k > 0; /* the rest stay unused */
+		for (usize i = k; i < k + SLOT_GROUP; i++) {
+			gs[i].status.store(gstatus::dead, relaxed);
+			gs[i].pool_slot = group * SLOT_GROUP + u32(i - k);
+			gs[i].alllink = g_allgs;
+			g_allgs = &gs[i];
+			slot_index_put(&sched.gfree, gs[i].pool_slot);
 		}
 	}
-	unlock(&sched.lock);
-	return &gs[0];
+	return true;
+}
+
+/* The lowest free G.  Context: sched.lock held. */
+static g *gtake_locked()
+{
+	u32 slot = slot_index_take(&sched.gfree);
+	if (slot == ~0u) {
+		if (!galloc_chunk_locked())
+			return nullptr;
+		slot = slot_index_take(&sched.gfree);
+	}
+	return slot_g(slot);
 }
 
 static g *gget(p *pp)
 {
-	if (pp != nullptr && pp->gfree != nullptr) {
-		g *gp = pp->gfree;
-		pp->gfree = gp->schedlink;
-		pp->ngfree--;
-		return gp;
+	if (pp == nullptr) {
+		lock_guard lk(&sched.lock);
+		return gtake_locked();
 	}
-	lock(&sched.lock);
-	g *gp = sched.gfree;
-	if (gp != nullptr)
-		sched.gfree = gp->schedlink;
-	unlock(&sched.lock);
-	return gp != nullptr ? gp : galloc_chunk();
+	if (pp->gfree == nullptr) {
+		/* Refill lowest first, handed out in that order. */
+		g **tail = &pp->gfree;
+		lock(&sched.lock);
+		while (pp->ngfree < P_GFREE_BATCH) {
+			g *gp = gtake_locked();
+			if (gp == nullptr)
+				break;
+			*tail = gp;
+			tail = &gp->schedlink;
+			pp->ngfree++;
+		}
+		*tail = nullptr;
+		unlock(&sched.lock);
+		if (pp->gfree == nullptr)
+			return nullptr;
+	}
+	g *gp = pp->gfree;
+	pp->gfree = gp->schedlink;
+	pp->ngfree--;
+	return gp;
 }
 
 static u64 new_goid(p *pp)
@@ -628,8 +675,7 @@ int run_main(void (*fn)(void *), void *arg, const run_options &opt,
 		/* Discarded like Go's: no destructors run. */
 		fiber_destroy(&gp->f);
 		gp->status.store(gstatus::dead, relaxed);
-		gp->schedlink = sched.gfree;
-		sched.gfree = gp;
+		slot_index_put(&sched.gfree, gp->pool_slot);
 	}
 	for (u32 i = 0; i < MAX_PROCS && sched.allp[i] != nullptr; i++) {
 		p_reset(sched.allp[i]);

@@ -46,6 +46,7 @@
 
 #include "runtime/fiber.h"
 #include "runtime/lock.h"
+#include "runtime/slot_index.h"
 #include "runtime/types.h"
 
 #include <atomic>
@@ -91,6 +92,7 @@ struct g {
 	m *curm = nullptr;	/* set while running */
 	g *schedlink = nullptr; /* run queue or free list; that list's */
 	g *alllink = nullptr;	/* all_gs list; constant once linked */
+	u32 pool_slot = 0;	/* in sched.gfree; constant */
 	const char *waitreason = nullptr; /* valid while waiting */
 	i64 waitsince = 0;		  /* nanotime() when it began waiting */
 	m *lockedm = nullptr;		  /* lock_os_thread(); the G's own */
@@ -146,6 +148,7 @@ enum class pstatus : u32 { idle, running, syscall, dead };
 constexpr u32 RUNQ_SIZE = 256;
 constexpr u32 GOID_BATCH = 16;
 constexpr u32 P_GFREE_MAX = 64;
+constexpr u32 P_GFREE_BATCH = 32; /* moved to or from sched.gfree at once */
 
 struct p {
 	u32 id = 0;
@@ -207,8 +210,8 @@ struct sched_state {
 	std::atomic<u32> procs{0};
 	p *allp[MAX_PROCS] = {};
 
-	/* Free Gs; lock. */
-	g *gfree = nullptr;
+	/* Free Gs, handed out lowest address first (slot_index.h); lock. */
+	slot_index gfree;
 	std::atomic<u64> goidgen{0};
 	std::atomic<i64> ngoroutines{0}; /* not dead, not idle */
 

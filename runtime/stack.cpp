@@ -2,18 +2,23 @@
  * runtime/stack.cpp - see stack.h for the layout, the guard modes and the
  * pool's trim policy.
  *
- * INV-STK-1: a stack is on at most one list (a class's free or unchecked
- *   list, or a trim batch in flight) and then its state says which.
+ * INV-STK-1: a stack is in exactly one place: in use, in one P's cache
+ *   (->next links it), in its class's pool (its slot free in the class's
+ *   free index), or in a trim batch in flight; ->state says which.
  * INV-STK-2: every stack handed out has a guard region installed below it.
  * INV-STK-3: an arena, once published on g_arenas, is never unmapped and
  *   its geometry never changes, so the signal handler may read it at any
  *   time without a lock.
+ * INV-STK-4: under its class's lock, the unchecked index's free slots
+ *   are a subset of the free index's, and nunchecked equals the
+ *   unchecked index's count.
  */
 #include "runtime/stack.h"
 
 #include "runtime/lock.h"
 #include "runtime/mem_probe.h"
 #include "runtime/panic.h"
+#include "runtime/slot_index.h"
 
 #include <atomic>
 #include <cerrno>
@@ -35,6 +40,7 @@ enum stack_state : u32 {
 	STACK_CACHED,	      /* in a P's stack_cache */
 	STACK_FREE_UNCHECKED, /* released; pages below the keep zone unknown */
 	STACK_FREE,	      /* released and trimmed */
+	STACK_TRIMMING,	      /* off the pool while a trim checks it */
 };
 
 struct stack_arena {
@@ -45,9 +51,11 @@ struct stack_arena {
 	usize size;	   /* usable bytes per stack */
 	u32 cls;	   /* size class */
 	u32 count;	   /* slots carved (all guarded) */
+	u32 group;	   /* in its class's slot indexes; constant */
 	stack_arena *next; /* older arena; constant once published */
 	stack slots[STACK_ARENA_MAX];
 };
+static_assert(STACK_ARENA_MAX == SLOT_GROUP, "an arena is a slot group");
 
 static constexpr u32 STACK_MIN_SHIFT = 14; /* 16 KiB */
 static constexpr u32 STACK_NCLASS = 30 - STACK_MIN_SHIFT + 1;
@@ -55,12 +63,18 @@ static_assert((usize{1} << STACK_MIN_SHIFT) == STACK_MIN_BYTES);
 static_assert((usize{1} << (STACK_MIN_SHIFT + STACK_NCLASS - 1)) ==
 	      STACK_MAX_BYTES);
 
+/*
+ * A size class's pool: its free stacks, handed out lowest first (see
+ * slot_index.h for why), and the subset not yet checked by a trim.  A
+ * stack's slot is its arena's group * 64 + its index.
+ */
 struct stack_class {
 	rt_lock lock;
-	stack *free;	  /* LIFO, lock */
-	stack *unchecked; /* LIFO, lock; released since the last trim */
-	u32 nfree;	  /* lock */
-	u32 nunchecked;	  /* lock */
+	slot_index free;      /* lock; every stack in the pool */
+	slot_index unchecked; /* lock; the pool's stacks not yet trimmed */
+	/* unchecked.nfree, also written under lock but read without it by
+	 * idle Ms looking for work (a hint). */
+	std::atomic<u32> nunchecked;
 };
 
 static stack_class g_classes[STACK_NCLASS];
@@ -71,7 +85,7 @@ static std::atomic<usize> g_default_size{0};
 static std::atomic<u64> g_stat_arenas{0};
 static std::atomic<u64> g_stat_stacks{0};
 static std::atomic<u64> g_stat_trimmed{0};
-/* Stacks on unchecked lists, all classes; changed under a class lock. */
+/* Unchecked stacks in the pool, all classes; changed under a class lock. */
 static std::atomic<u64> g_unchecked_total{0};
 
 static usize page_size()
@@ -225,8 +239,8 @@ static bool guard_install(uptr addr, usize len, stack_guard_mode mode)
 }
 
 /*
- * A new arena for class @cls.  Returns it with its slots threaded on a
- * list (slot 0 first), or nullptr and *err.
+ * A new arena for class @cls, published for stack_find_guard() but not
+ * yet in the class's pool.  Returns nullptr and *err on failure.
  */
 static stack_arena *arena_create(u32 cls, stack_err *err)
 {
@@ -275,9 +289,9 @@ static stack_arena *arena_create(u32 cls, stack_err *err)
 		s->lo = first + i * stride + guard;
 		s->hi = s->lo + size;
 		s->arena = a;
-		s->next = i + 1 < guarded ? &a->slots[i + 1] : nullptr;
+		s->next = nullptr;
 		s->owner_id = 0;
-		s->state = STACK_FREE;
+		s->state = STACK_IN_USE; /* until it joins the pool */
 		s->index = i;
 	}
 	/* Release publishes the filled-in arena to stack_find_guard(). */
@@ -291,6 +305,40 @@ static stack_arena *arena_create(u32 cls, stack_err *err)
 	return a;
 }
 
+static u32 slot_of(const stack *s)
+{
+	return s->arena->group * SLOT_GROUP + s->index;
+}
+
+/* Put @s into its class's pool; @unchecked: used since its last trim. */
+static void pool_put_locked(stack_class *c, stack *s, bool unchecked)
+{
+	u32 slot = slot_of(s);
+	slot_index_put(&c->free, slot);
+	if (unchecked) {
+		slot_index_put(&c->unchecked, slot);
+		c->nunchecked.fetch_add(1, std::memory_order_relaxed);
+		g_unchecked_total.fetch_add(1, std::memory_order_relaxed);
+		s->state = STACK_FREE_UNCHECKED;
+	} else {
+		s->state = STACK_FREE;
+	}
+}
+
+/* Take the lowest stack of @c's pool, or nullptr if it is empty. */
+static stack *pool_take_locked(stack_class *c)
+{
+	u32 slot = slot_index_take(&c->free);
+	if (slot == ~0u)
+		return nullptr;
+	auto a = static_cast<stack_arena *>(slot_index_owner(&c->free, slot));
+	if (slot_index_remove(&c->unchecked, slot)) {
+		c->nunchecked.fetch_sub(1, std::memory_order_relaxed);
+		g_unchecked_total.fetch_sub(1, std::memory_order_relaxed);
+	}
+	return &a->slots[slot % SLOT_GROUP];
+}
+
 stack_alloc_result stack_alloc(usize size)
 {
 	if (size == 0)
@@ -301,32 +349,27 @@ stack_alloc_result stack_alloc(usize size)
 	stack_class *c = &g_classes[cls];
 
 	lock(&c->lock);
-	stack *s = c->unchecked; /* warmest: its top pages are resident */
-	if (s != nullptr) {
-		c->unchecked = s->next;
-		c->nunchecked--;
-		g_unchecked_total.fetch_sub(1, std::memory_order_relaxed);
-	} else if ((s = c->free) != nullptr) {
-		c->free = s->next;
-		c->nfree--;
-	}
+	stack *s = pool_take_locked(c);
 	unlock(&c->lock);
-
 	if (s == nullptr) {
 		stack_err err = stack_err::none;
 		stack_arena *a = arena_create(cls, &err);
 		if (a == nullptr)
 			return {nullptr, err};
-		s = &a->slots[0];
-		stack *rest = s->next;
-		if (rest != nullptr) {
-			stack *last = &a->slots[a->count - 1];
-			lock(&c->lock);
-			last->next = c->free;
-			c->free = rest;
-			c->nfree += a->count - 1;
-			unlock(&c->lock);
+		/* Slot 0 is ours; the rest join the pool. */
+		lock(&c->lock);
+		u32 group = slot_index_add_group(&c->free, a);
+		bool ok = group != ~0u &&
+			  slot_index_add_group(&c->unchecked, a) == group;
+		if (ok) {
+			a->group = group;
+			for (u32 i = 1; i < a->count; i++)
+				pool_put_locked(c, &a->slots[i], false);
 		}
+		unlock(&c->lock);
+		if (!ok)
+			return {nullptr, stack_err::no_memory};
+		s = &a->slots[0];
 	}
 	s->next = nullptr;
 	s->state = STACK_IN_USE;
@@ -402,27 +445,27 @@ static void trim_sorted(stack **v, u32 n, bool cold)
 	}
 }
 
-/* Take up to STACK_TRIM_BATCH stacks off @c's unchecked list, trim them
- * (no lock held meanwhile) and put them on the free list.  Returns false
- * if there were none. */
+/* Take the unchecked stacks of one arena of @c off the pool (at most 64,
+ * STACK_TRIM_BATCH, in address order), trim them with no lock held, and
+ * put them back as checked.  Returns false if there were none. */
 static bool trim_chunk(stack_class *c)
 {
-	stack *v[STACK_TRIM_BATCH];
+	static_assert(STACK_TRIM_BATCH >= STACK_ARENA_MAX);
+	stack *v[STACK_ARENA_MAX];
 	u32 n = 0;
 	lock(&c->lock);
-	bool cold = c->nfree > STACK_WARM_MAX;
-	while (n < STACK_TRIM_BATCH && c->unchecked != nullptr) {
-		stack *s = c->unchecked;
-		c->unchecked = s->next;
-		c->nunchecked--;
-		/* Insertion sort by address: n is at most 64. */
-		u32 j = n++;
-		while (j > 0 && v[j - 1]->lo > s->lo) {
-			v[j] = v[j - 1];
-			j--;
-		}
-		v[j] = s;
+	bool cold = c->free.nfree - c->unchecked.nfree > STACK_WARM_MAX;
+	u32 group = 0;
+	u64 mask = slot_index_take_group(&c->unchecked, &group);
+	auto a = mask == 0 ? nullptr
+			   : static_cast<stack_arena *>(c->free.group[group]);
+	for (; mask != 0; mask &= mask - 1) {
+		stack *s = &a->slots[__builtin_ctzll(mask)];
+		slot_index_remove(&c->free, slot_of(s));
+		s->state = STACK_TRIMMING;
+		v[n++] = s;
 	}
+	c->nunchecked.fetch_sub(n, std::memory_order_relaxed);
 	g_unchecked_total.fetch_sub(n, std::memory_order_relaxed);
 	unlock(&c->lock);
 	if (n == 0)
@@ -430,12 +473,8 @@ static bool trim_chunk(stack_class *c)
 	trim_sorted(v, n, cold);
 
 	lock(&c->lock);
-	for (u32 i = 0; i < n; i++) {
-		v[i]->state = STACK_FREE;
-		v[i]->next = c->free;
-		c->free = v[i];
-	}
-	c->nfree += n;
+	for (u32 i = 0; i < n; i++)
+		pool_put_locked(c, v[i], false);
 	unlock(&c->lock);
 	return true;
 }
@@ -444,13 +483,12 @@ void stack_free(stack *s)
 {
 	stack_class *c = &g_classes[s->arena->cls];
 
-	lock(&c->lock);
-	s->state = STACK_FREE_UNCHECKED;
 	s->owner_id = 0;
-	s->next = c->unchecked;
-	c->unchecked = s;
-	bool over = ++c->nunchecked > STACK_TRIM_BACKLOG;
-	g_unchecked_total.fetch_add(1, std::memory_order_relaxed);
+	s->next = nullptr;
+	lock(&c->lock);
+	pool_put_locked(c, s, true);
+	bool over = c->nunchecked.load(std::memory_order_relaxed) >
+		    STACK_TRIM_BACKLOG;
 	unlock(&c->lock);
 
 	/* Normally idle Ms trim (stack_pool_trim_some); a backlog this long
@@ -469,7 +507,7 @@ void stack_cache_init(stack_cache *sc, usize size)
 }
 
 /* Move the @n least recently cached stacks (all, if fewer) to the
- * class's unchecked list; the warmest stay for the next spawns. */
+ * class's pool, unchecked; the warmest stay for the next spawns. */
 static void cache_spill(stack_cache *sc, u32 n)
 {
 	if (sc->n == 0)
@@ -481,22 +519,18 @@ static void cache_spill(stack_cache *sc, u32 n)
 	stack **cut = &sc->list;
 	for (u32 i = 0; i < sc->n - n; i++)
 		cut = &(*cut)->next;
-	stack *first = *cut, *last = first;
+	stack *first = *cut;
 	*cut = nullptr;
-	u32 k = 1;
-	last->state = STACK_FREE_UNCHECKED;
-	while (last->next != nullptr) {
-		last = last->next;
-		last->state = STACK_FREE_UNCHECKED;
-		k++;
-	}
-	sc->n -= k;
+	sc->n -= n;
 	lock(&c->lock);
-	last->next = c->unchecked;
-	c->unchecked = first;
-	c->nunchecked += k;
-	bool over = c->nunchecked > STACK_TRIM_BACKLOG;
-	g_unchecked_total.fetch_add(k, std::memory_order_relaxed);
+	for (stack *s = first; s != nullptr;) {
+		stack *next = s->next;
+		s->next = nullptr;
+		pool_put_locked(c, s, true);
+		s = next;
+	}
+	bool over = c->nunchecked.load(std::memory_order_relaxed) >
+		    STACK_TRIM_BACKLOG;
 	unlock(&c->lock);
 	if (over)
 		trim_chunk(c);
@@ -515,27 +549,21 @@ stack_alloc_result stack_alloc_cached(stack_cache *sc, usize size)
 	if (sc == nullptr || size != sc->size || sc->cls == ~0u)
 		return stack_alloc(size);
 	if (sc->n == 0) {
-		/* Refill: up to a batch under one lock, warmest first. */
+		/* Refill: up to a batch under one lock, lowest address
+		 * first, and handed out in that order. */
 		stack_class *c = &g_classes[sc->cls];
+		stack **tail = &sc->list;
 		lock(&c->lock);
 		while (sc->n < STACK_CACHE_BATCH) {
-			stack *s = c->unchecked;
-			if (s != nullptr) {
-				c->unchecked = s->next;
-				c->nunchecked--;
-				g_unchecked_total.fetch_sub(
-					1, std::memory_order_relaxed);
-			} else if ((s = c->free) != nullptr) {
-				c->free = s->next;
-				c->nfree--;
-			} else {
+			stack *s = pool_take_locked(c);
+			if (s == nullptr)
 				break;
-			}
 			s->state = STACK_CACHED;
-			s->next = sc->list;
-			sc->list = s;
+			*tail = s;
+			tail = &s->next;
 			sc->n++;
 		}
+		*tail = nullptr;
 		unlock(&c->lock);
 		if (sc->n == 0)
 			return stack_alloc(size); /* maps a new arena */
@@ -572,7 +600,8 @@ u64 stack_pool_unchecked()
 bool stack_pool_trim_some()
 {
 	for (u32 cls = 0; cls < STACK_NCLASS; cls++)
-		if (g_classes[cls].unchecked != nullptr &&
+		if (g_classes[cls].nunchecked.load(std::memory_order_relaxed) !=
+			    0 &&
 		    trim_chunk(&g_classes[cls]))
 			return true;
 	return false;
@@ -645,7 +674,7 @@ stack_pool_stats stack_pool_stats_get()
 	for (u32 cls = 0; cls < STACK_NCLASS; cls++) {
 		stack_class *c = &g_classes[cls];
 		lock(&c->lock);
-		st.free += c->nfree + c->nunchecked;
+		st.free += c->free.nfree;
 		unlock(&c->lock);
 	}
 	st.trimmed_bytes = g_stat_trimmed.load(std::memory_order_relaxed);

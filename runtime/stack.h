@@ -22,26 +22,29 @@
  * mode is chosen once per process by probing; GORT_STACK_GUARD=mprotect
  * forces the fallback.  A stack is never handed out unguarded.
  *
- * Pool.  Released stacks go back to a per-size-class LIFO (warmest
- * first), first on an "unchecked" list.  Checking costs system calls
- * (about 3 ns per page of address range in mincore), far more than the
- * rest of a goroutine's life, so it happens off the hot path: an M about
- * to go idle trims chunks of STACK_TRIM_BATCH stacks while it has nothing
- * else to do, and only a backlog of STACK_TRIM_BACKLOG unchecked stacks
- * in a class (a burst that ended with no idle time since) makes a
- * releasing thread trim a chunk itself.  Trimming sorts the chunk by
- * address, asks mincore() about a run of neighbours at once, and gives
- * back with MADV_DONTNEED every page touched below the top
- * STACK_KEEP_BYTES, so a
- * free stack keeps at most its top 16 KiB resident (one or two pages for
- * most goroutines) and a burst of goroutines that ends can be repeated
- * without a page fault per goroutine.  While more than STACK_WARM_MAX
- * (131,072) stacks are free in a class, released stacks are given back
- * whole, one madvise per run of neighbours.  Address space is never
- * unmapped: memory is.
+ * Pool.  Each size class keeps its free stacks as one bit per slot in
+ * each arena, and hands out the lowest free slot first (the class's
+ * arenas in the order they were mapped, then slot by slot): a burst of
+ * goroutines walks its stacks in address order whatever order the last
+ * burst released them in, so neighbouring goroutines share page-table
+ * cache lines.  A released stack is marked "unchecked" until a trim
+ * looks at it.  Checking costs system calls (about 3 ns per page of
+ * address range in mincore), far more than the rest of a goroutine's
+ * life, so it happens off the hot path: an M about to go idle trims one
+ * arena's unchecked stacks at a time while it has nothing else to do,
+ * and only a backlog of STACK_TRIM_BACKLOG unchecked stacks in a class (a
+ * burst that ended with no idle time since) makes a releasing thread
+ * trim itself.  Trimming asks mincore() about a run of neighbours at
+ * once and gives back with MADV_DONTNEED every page touched below the
+ * top STACK_KEEP_BYTES, so a free stack keeps at most its top 16 KiB
+ * resident (one or two pages for most goroutines) and a burst of
+ * goroutines that ends can be repeated without a page fault per
+ * goroutine.  While more than STACK_WARM_MAX (131,072) stacks are free
+ * in a class, released stacks are given back whole, one madvise per run
+ * of neighbours.  Address space is never unmapped: memory is.
  *
- * Locks: each size class has one rt_lock guarding its lists and counters.
- * The arena list is append-only and read without a lock (by the SIGSEGV
+ * Locks: each size class has one rt_lock guarding its bitmaps, masks and
+ * counters.  The arena list is append-only and read without a lock (by the SIGSEGV
  * handler); an arena's geometry never changes after it is published.
  *
  * Ownership: a stack in use belongs to whoever allocated it (a goroutine,
@@ -96,9 +99,8 @@ struct stack_alloc_result {
  * lock once per STACK_CACHE_BATCH stacks instead of twice per goroutine.
  * Cached stacks are not trimmed; at most STACK_CACHE_MAX wait per cache,
  * and a P's M flushes its cache to the pool whenever it runs out of work,
- * so they are trimmed with the rest once the burst is over.  The batches
- * are large because reusing stacks in small scrambled chunks measured
- * slower than the pool's plain LIFO order (scattered page-table walks).
+ * so they are trimmed with the rest once the burst is over.  A refill
+ * takes the pool's lowest stacks in address order (see "Pool" above).
  * Ownership: the P's owner; flushed when the P retires or run() ends.
  */
 constexpr u32 STACK_CACHE_MAX = 512;
