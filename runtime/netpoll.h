@@ -29,8 +29,10 @@
  * A poll_desc (pd) is the runtime's record of one registered descriptor.
  * pds are never freed, only reused, so a late event or timer for a
  * descriptor closed meanwhile finds a valid pd: the sequence number (seq),
- * bumped at each reuse and carried in the epoll event and in the deadline
- * timers, tells that the event is stale.
+ * bumped at each reuse and carried in the epoll event, tells that the
+ * event is stale.  Deadline timers need no tag: closing stops them and
+ * waits for a running one to finish before the pd can be reused, and a
+ * timer that fires checks the deadline it was armed for.
  *
  * Per direction (rg for reads, wg for writes) a word holds:
  *   PD_NONE   nothing;
@@ -78,7 +80,6 @@ struct poll_desc {
 	std::atomic<i64> rd{0};
 	std::atomic<i64> wd{0};
 	timer rt, wt;
-	u32 rseq = 0, wseq = 0; /* the timers' generation; lock */
 };
 
 /* The generic part (netpoll.cpp). */
