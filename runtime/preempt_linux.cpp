@@ -191,6 +191,12 @@ static void sigurg_handler(int sig, siginfo_t *si, void *ucv)
 		if (!arch_sigctx_restore(uc, area))
 			fatal("preempt: a preempted goroutine's saved context "
 			      "does not fit the signal frame");
+		/* A pending SIGURG from sysmon merges with this one (the
+		 * kernel queues one of each standard signal): count it as
+		 * handled and declined, or preempt_sent would stay set and
+		 * sysmon would never signal this M again. */
+		if (mp->preempt_sent.exchange(false))
+			mp->preempt_gen.fetch_add(1, relaxed);
 		errno = saved_errno;
 		return;
 	}
