@@ -31,17 +31,35 @@ sudog *sudogq::pop()
 	return nullptr;
 }
 
-/* Element moves.  A trivially copyable type comes with no ops: a memcpy.
- * Other types' ops are the program's code, run under c->lock, where the
- * G must not be preempted asynchronously (preempt.h). */
-static void elem_move(const elem_ops *ops, void *dst, void *src)
+/* Element moves.  A trivially copyable type comes with no ops: a memcpy,
+ * inline for word-sized values (the common case; a call into the C
+ * library's memcpy was a twentieth of a channel hand-off).  Other types'
+ * ops are the program's code, run under c->lock, where the G must not be
+ * preempted asynchronously (preempt.h). */
+static GORT_NOINLINE void elem_move_ops(const elem_ops *ops, void *dst,
+					void *src)
 {
-	if (ops->move_init == nullptr) {
+	no_async_preempt guard;
+	ops->move_init(dst, src);
+}
+
+static inline void elem_move(const elem_ops *ops, void *dst, void *src)
+{
+	if (unlikely(ops->move_init != nullptr)) {
+		elem_move_ops(ops, dst, src);
+		return;
+	}
+	switch (ops->size) {
+	case 4:
+		std::memcpy(dst, src, 4);
+		return;
+	case 8:
+		std::memcpy(dst, src, 8);
+		return;
+	default:
 		std::memcpy(dst, src, ops->size);
 		return;
 	}
-	no_async_preempt guard;
-	ops->move_init(dst, src);
 }
 
 static void elem_destroy(const elem_ops *ops, void *p)

@@ -2,12 +2,14 @@
  * runtime/proc.cpp - goroutines: spawn, run, park, ready, exit; the life
  * of run(); set_procs(); lock_os_thread().
  *
- * A G never switches to another G.  It switches to its M's scheduler
- * context (the thread's own stack, fiber m->g0), saying why in m->action;
- * the scheduler context then requeues, parks or buries it and picks the
- * next G.  This keeps "the G is fully off its stack" true before anyone
- * can run it on another M, which is what makes park()'s unlock callback
- * free of lost wake-ups.
+ * A G that stops running switches to its M's scheduler context (the
+ * thread's own stack, fiber m->g0), saying why in m->action; the
+ * scheduler context then requeues, parks or buries it and picks the next
+ * G.  This keeps "the G is fully off its stack" true before anyone can
+ * run it on another M, which is what makes park()'s unlock callback free
+ * of lost wake-ups.  The fast paths of yield() and park() switch straight
+ * to the next G instead, which then does the scheduler context's part
+ * before anything else (see "Direct switches" below).
  *
  * The C++ runtime keeps per-thread exception state (the stack of caught
  * exceptions, the uncaught count).  A G carries its own across switches
@@ -72,12 +74,14 @@ void m_init_eh_slot(m *mp)
 }
 
 /*
- * The yield fast path: switch straight to the next G of this P's queue,
- * skipping the scheduler context.  The yielding G may only become
- * runnable once it is off its stack, so the G we switch to requeues it
- * (finish_direct_switch, at every place a G resumes).  Anything unusual
- * (a locked G, a pending timer, the fairness tick, teardown, an empty
- * queue) takes the ordinary path through the scheduler.
+ * Direct switches: yield() and park() switch straight to the next G of
+ * this P's queue, skipping the scheduler context (one switch instead of
+ * two, and no pass through schedule()).  The G that left may only
+ * become runnable, or be published as waiting (park's unlock callback),
+ * once it is off its stack, so the G switched to finishes it off:
+ * finish_direct_switch runs at every place a G resumes.  Anything
+ * unusual (a locked G, a pending timer, the fairness tick, teardown, an
+ * empty queue) takes the ordinary path through the scheduler.
  */
 static void finish_direct_switch(m *mp)
 {
@@ -85,8 +89,17 @@ static void finish_direct_switch(m *mp)
 	if (prev == nullptr)
 		return;
 	mp->requeue = nullptr;
-	prev->status.store(gstatus::runnable, release);
-	runq_put(mp->pp, prev, false);
+	if (!mp->requeue_park) {
+		prev->status.store(gstatus::runnable, release);
+		runq_put(mp->pp, prev, false);
+		return;
+	}
+	/* As after_g's park: from here on a ready() may take prev. */
+	prev->status.store(gstatus::waiting, release);
+	bool (*fn)(g *, void *) = mp->park_unlock;
+	if (fn != nullptr && !fn(prev, mp->park_arg) &&
+	    g_cas_status(prev, gstatus::waiting, gstatus::runnable))
+		runq_put(mp->pp, prev, true); /* called off: run it next */
 }
 
 /* Where a fresh G starts (fiber_entry's hook). */
@@ -114,7 +127,10 @@ void g_switch_to_scheduler(g *gp, m *mp)
 	switch_away(gp, mp, &mp->g0);
 }
 
-static bool yield_direct(m *mp, g *gp)
+/* Switch from @gp to the next G of this P's queue, which will finish
+ * @gp off (park it if @park, else requeue it).  False, having done
+ * nothing, if the scheduler context must decide instead. */
+static bool switch_direct(m *mp, g *gp, bool park)
 {
 	p *pp = mp->pp;
 	if (mp->lockedg != nullptr ||
@@ -130,12 +146,16 @@ static bool yield_direct(m *mp, g *gp)
 		runq_put(pp, next, true); /* first again, for the scheduler */
 		return false;
 	}
-	p_tick(pp);
+	/* As run_g: a G taken from runnext by a parking G inherits the
+	 * time slice; a yield always starts a new one. */
+	if (!park || !inherit)
+		p_tick(pp);
 	next->status.store(gstatus::running, release);
 	next->curm = mp;
 	next->f.exit_to = &mp->g0;
 	mp->curg = next;
 	mp->requeue = gp;
+	mp->requeue_park = park;
 	/* Resumed by the scheduler or by another G's direct switch. */
 	switch_away(gp, mp, &next->f);
 	return true;
@@ -149,7 +169,7 @@ void gosched()
 		::sched_yield();
 		return;
 	}
-	if (yield_direct(mp, gp))
+	if (switch_direct(mp, gp, false))
 		return;
 	mp->action = g0_action::yield;
 	g_switch_to_scheduler(gp, mp);
@@ -160,10 +180,14 @@ void park(bool (*unlock_fn)(g *gp, void *arg), void *arg, const char *reason)
 	m *mp = current_m();
 	g *gp = mp->curg;
 	gp->waitreason = reason;
-	gp->waitsince = nanotime();
-	mp->action = g0_action::park;
+	/* No clock read here (it was a tenth of a channel hand-off): as in
+	 * Go, whoever reports waiting times stamps a G it finds with 0. */
+	gp->waitsince = 0;
 	mp->park_unlock = unlock_fn;
 	mp->park_arg = arg;
+	if (switch_direct(mp, gp, true))
+		return;
+	mp->action = g0_action::park;
 	g_switch_to_scheduler(gp, mp);
 }
 
@@ -184,8 +208,12 @@ void runqput_any(g *gp, bool next)
 
 void ready(g *gp)
 {
-	if (!g_cas_status(gp, gstatus::waiting, gstatus::runnable))
+	/* Exactly one waker readies a waiting G (proc.h), so a check and a
+	 * store do what a CAS would, for less.  Release pairs with the
+	 * acquire of whoever runs gp next. */
+	if (unlikely(gp->status.load(relaxed) != gstatus::waiting))
 		fatal("ready: the goroutine is not waiting");
+	gp->status.store(gstatus::runnable, release);
 	runqput_any(gp, true);
 }
 

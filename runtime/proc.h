@@ -94,8 +94,9 @@ struct g {
 	g *alllink = nullptr;	/* all_gs list; constant once linked */
 	u32 pool_slot = 0;	/* in sched.gfree; constant */
 	const char *waitreason = nullptr; /* valid while waiting */
-	i64 waitsince = 0;		  /* nanotime() when it began waiting */
-	m *lockedm = nullptr;		  /* lock_os_thread(); the G's own */
+	i64 waitsince = 0;    /* when it began waiting, or 0: stamped lazily by
+			     whoever reports it (park() reads no clock) */
+	m *lockedm = nullptr; /* lock_os_thread(); the G's own */
 	u32 lockcount = 0;    /* lock_os_thread() nesting; the G's own */
 	bool is_main = false; /* the G running run()'s function */
 	/* Preemption (preempt.h): asked by sysmon, honoured at the next
@@ -125,7 +126,11 @@ struct m {
 	u64 id = 0;
 	u32 rand = 0;		     /* fastrand state */
 	eh_state *eh_slot = nullptr; /* this thread's C++ exception state */
-	g *requeue = nullptr;	 /* yielded by a direct switch; see gosched() */
+	/* The G that switched straight to another G (proc.cpp, "direct
+	 * switches"), for that G to finish off: requeue it (a yield) or, if
+	 * requeue_park, park it with park_unlock.  This M's. */
+	g *requeue = nullptr;
+	bool requeue_park = false;
 	p *oldp = nullptr;	 /* the P left in syscall state; this M's */
 	g *syscallg = nullptr;	 /* the G in a blocking call on this M */
 	bool in_netpoll = false; /* blocked in netpoll(); sched.lock */
