@@ -4,19 +4,29 @@
  * state word:
  *   bit 0      MUTEX_LOCKED    somebody holds it
  *   bit 1      MUTEX_STARVING  unlock hands it to the oldest waiter
- *   bits 2..31 number of queued waiters
+ *   bit 2      MUTEX_WOKEN     a contender is awake (spinning, or woken by
+ *                              an unlock and not yet back in the queue):
+ *                              unlock need not wake anyone
+ *   bits 3..31 number of queued waiters
  * The queue (a FIFO of waiters) and every change of the waiter count are
  * under the queue's rt_lock.
  * INV-MU-1: a waiter is counted before it checks the state one last time
- *   under the queue lock, and an unlock that sees any waiter takes the
- *   queue lock to wake one: no lost wake-up.
+ *   under the queue lock, and an unlock that sees a waiter wakes one
+ *   unless MUTEX_WOKEN is set: no lost wake-up, because the awake
+ *   contender that owns MUTEX_WOKEN clears it only in the same CAS that
+ *   takes the lock or counts it as a waiter again (while locked, so the
+ *   holder's unlock will see it).
  * INV-MU-2: in starvation mode an unlock with waiters keeps MUTEX_LOCKED
  *   set and hands ownership to the queue's head; nobody barges in.  The
  *   mode ends when the waiter that got the lock waited under 1 ms, or is
  *   the last one.
  * Normal mode lets a running goroutine take the lock ahead of a woken
- * waiter (much faster: no hand-off through the scheduler); a waiter
- * that keeps losing for 1 ms turns starvation mode on.
+ * waiter (much faster: no hand-off through the scheduler); a waiter that
+ * loses goes back to the head of the queue, and one that keeps losing for
+ * 1 ms turns starvation mode on.  MUTEX_WOKEN keeps a busy mutex from
+ * waking a waiter at every unlock while another is already on its way
+ * (Go's mutexWoken): with 8 goroutines on 2 Ps, most unlocks would
+ * otherwise wake a goroutine that then loses the race.
  */
 #include <gort/sync.h>
 
@@ -33,9 +43,11 @@ namespace {
 
 constexpr std::uint32_t MUTEX_LOCKED = 1;
 constexpr std::uint32_t MUTEX_STARVING = 2;
-constexpr std::uint32_t MUTEX_WAITER = 4;
+constexpr std::uint32_t MUTEX_WOKEN = 4;
+constexpr std::uint32_t MUTEX_WAITER = 8;
 constexpr rt::i64 STARVATION_NS = 1000000;
-static_assert(((MUTEX_LOCKED | MUTEX_STARVING) & ~(MUTEX_WAITER - 1)) == 0,
+static_assert(((MUTEX_LOCKED | MUTEX_STARVING | MUTEX_WOKEN) &
+	       ~(MUTEX_WAITER - 1)) == 0,
 	      "flag bits overlap the waiter count");
 
 struct queue {
@@ -76,38 +88,48 @@ void mutex::lock_slow()
 	queue *qu = detail::opaque<queue>(q_);
 	rt::i64 wait_start = 0;
 	int spins = 0;
+	bool awoke = false; /* we own MUTEX_WOKEN */
 	for (;;) {
 		std::uint32_t s = state_.load(std::memory_order_relaxed);
 		/* Unlocked: take it.  (Starving and unlocked means no waiter
 		 * is left: unlock hands off to waiters, INV-MU-2.) */
 		if (!(s & MUTEX_LOCKED)) {
+			std::uint32_t n = s | MUTEX_LOCKED;
+			if (awoke)
+				n &= ~MUTEX_WOKEN;
 			if (state_.compare_exchange_weak(
-				    s, s | MUTEX_LOCKED,
-				    std::memory_order_acquire,
+				    s, n, std::memory_order_acquire,
 				    std::memory_order_relaxed))
 				return;
 			continue;
 		}
-		if (!(s & MUTEX_STARVING)) {
-			/* Spin a little: the holder may be about to unlock. */
-			if (spins < 4) {
-				spins++;
-				for (int i = 0; i < 64; i++)
-					__asm__ __volatile__("" ::: "memory");
-				continue;
-			}
+		if (!(s & MUTEX_STARVING) && spins < 4) {
+			/* Spin a little: the holder may be about to unlock.
+			 * Tell unlock not to wake a waiter meanwhile. */
+			if (!awoke && !(s & MUTEX_WOKEN) && s >= MUTEX_WAITER &&
+			    state_.compare_exchange_weak(
+				    s, s | MUTEX_WOKEN,
+				    std::memory_order_relaxed,
+				    std::memory_order_relaxed))
+				awoke = true;
+			spins++;
+			for (int i = 0; i < 64; i++)
+				__asm__ __volatile__("" ::: "memory");
+			continue;
 		}
 		rt::lock(&qu->lock);
 		/* INV-MU-1: count ourselves only while it is still locked,
-		 * in one CAS.  A load, then an add, lost wake-ups: an unlock
-		 * between them took the fast path (no waiter counted yet)
-		 * and nobody woke us. */
+		 * in one CAS (giving up MUTEX_WOKEN in it).  A load, then an
+		 * add, lost wake-ups: an unlock between them took the fast
+		 * path (no waiter counted yet) and nobody woke us. */
 		s = state_.load(std::memory_order_relaxed);
 		bool counted = false;
 		while (s & MUTEX_LOCKED) {
+			std::uint32_t n = s + MUTEX_WAITER;
+			if (awoke)
+				n &= ~MUTEX_WOKEN;
 			if (state_.compare_exchange_weak(
-				    s, s + MUTEX_WAITER,
-				    std::memory_order_relaxed,
+				    s, n, std::memory_order_relaxed,
 				    std::memory_order_relaxed)) {
 				counted = true;
 				break;
@@ -117,11 +139,16 @@ void mutex::lock_slow()
 			rt::unlock(&qu->lock);
 			continue; /* freed meanwhile; try again */
 		}
-		if (wait_start == 0)
-			wait_start = rt::nanotime();
+		awoke = false;
 		mu_waiter mw;
 		rt::waiter_init(&mw.w);
-		qu->waiters.push(&mw.w);
+		/* A waiter that already waited goes back to the head. */
+		if (wait_start == 0) {
+			wait_start = rt::nanotime();
+			qu->waiters.push(&mw.w);
+		} else {
+			qu->waiters.push_front(&mw.w);
+		}
 		rt::waiter_block(&mw.w, &qu->lock, "sync.Mutex.Lock");
 
 		bool starved = rt::nanotime() - wait_start > STARVATION_NS;
@@ -136,6 +163,9 @@ void mutex::lock_slow()
 			std::atomic_thread_fence(std::memory_order_acquire);
 			return;
 		}
+		/* Woken by a normal-mode unlock, which set MUTEX_WOKEN for
+		 * us. */
+		awoke = true;
 		if (starved)
 			state_.fetch_or(MUTEX_STARVING,
 					std::memory_order_relaxed);
@@ -154,21 +184,44 @@ void mutex::unlock()
 		rt::fatal("sync: unlock of unlocked mutex");
 
 	queue *qu = detail::opaque<queue>(q_);
-	rt::lock(&qu->lock);
-	rt::waiter *w = qu->waiters.pop();
-	s = state_.load(std::memory_order_relaxed);
-	if (w != nullptr && (s & MUTEX_STARVING)) {
-		/* Hand-off: stays locked, now owned by w. */
-		state_.fetch_sub(MUTEX_WAITER, std::memory_order_release);
-		reinterpret_cast<mu_waiter *>(w)->handoff = true;
-	} else {
-		if (w == nullptr) /* no waiter: starvation mode ends too */
+	if (s & MUTEX_STARVING) {
+		rt::lock(&qu->lock);
+		rt::waiter *w = qu->waiters.pop();
+		if (w != nullptr) {
+			/* Hand-off: stays locked, now owned by w. */
+			state_.fetch_sub(MUTEX_WAITER,
+					 std::memory_order_release);
+			reinterpret_cast<mu_waiter *>(w)->handoff = true;
+		} else {
+			/* No waiter: starvation mode ends too. */
 			state_.fetch_and(~(MUTEX_LOCKED | MUTEX_STARVING),
 					 std::memory_order_release);
-		else
-			state_.fetch_sub(MUTEX_LOCKED + MUTEX_WAITER,
-					 std::memory_order_release);
+		}
+		rt::unlock(&qu->lock);
+		if (w != nullptr)
+			rt::waiter_wake(w);
+		return;
 	}
+	/* Normal mode: free it at once; then wake a waiter unless one is
+	 * awake already, or the mutex was taken again (its holder's
+	 * unlock will look), or starvation mode began. */
+	s = state_.fetch_sub(MUTEX_LOCKED, std::memory_order_release) -
+	    MUTEX_LOCKED;
+	for (;;) {
+		if (s < MUTEX_WAITER ||
+		    (s & (MUTEX_LOCKED | MUTEX_WOKEN | MUTEX_STARVING)))
+			return;
+		if (state_.compare_exchange_weak(s, s | MUTEX_WOKEN,
+						 std::memory_order_relaxed,
+						 std::memory_order_relaxed))
+			break;
+	}
+	rt::lock(&qu->lock);
+	rt::waiter *w = qu->waiters.pop();
+	if (w != nullptr)
+		state_.fetch_sub(MUTEX_WAITER, std::memory_order_relaxed);
+	else /* a starvation-mode unlock took it first */
+		state_.fetch_and(~MUTEX_WOKEN, std::memory_order_relaxed);
 	rt::unlock(&qu->lock);
 	if (w != nullptr)
 		rt::waiter_wake(w);
