@@ -32,8 +32,6 @@
 
 namespace gort::rt {
 
-g *all_gs_locked();
-
 /* Threads in this process (field 20 of /proc/self/stat), or -1. */
 static long process_threads()
 {

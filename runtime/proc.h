@@ -284,6 +284,8 @@ inline g *current_g()
 }
 
 i64 nanotime();
+/* Every G struct ever made, through alllink.  Context: sched.lock held. */
+g *all_gs_locked();
 
 /* proc.cpp */
 bool g_cas_status(g *gp, gstatus from, gstatus to);

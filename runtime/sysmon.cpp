@@ -19,6 +19,9 @@
  * has no work and other Ps idle or spin, in which case it waits up to
  * 10 ms first: handing off an empty P only to park it again is waste.
  *
+ * With GORT_SCHEDTRACE set it also prints the scheduler's state at that
+ * interval (schedtrace.cpp) and never sleeps without a timeout.
+ *
  * Fields: sched.sysmon_sleeping and the note belong to sched.lock;
  * p->sysmon_tick and p->sysmon_when are sysmon's alone.
  */
@@ -29,6 +32,7 @@
 #include "runtime/panic.h"
 #include "runtime/preempt.h"
 #include "runtime/runq.h"
+#include "runtime/schedtrace.h"
 
 #include <pthread.h>
 
@@ -111,6 +115,8 @@ static void *sysmon_main(void *)
 	u32 idle = 0;
 	i64 idle_since = 0;
 	bool watching = false;
+	schedtrace_state trace;
+	schedtrace_init(&trace, nanotime());
 	for (;;) {
 		if (idle == 0)
 			delay = SYSMON_MIN_NS;
@@ -121,10 +127,16 @@ static void *sysmon_main(void *)
 		 * tenth of a slice (1 ms for Go's 10 ms). */
 		i64 watch = sched.time_slice_ns / 10;
 		watch = watch < SYSMON_MIN_NS ? SYSMON_MIN_NS : watch;
-		if (!sysmon_sleep(watching && delay > watch ? watch : delay))
+		i64 sleep = watching && delay > watch ? watch : delay;
+		if (trace.interval_ns > 0 && sleep > trace.interval_ns)
+			sleep = trace.interval_ns;
+		if (!sysmon_sleep(sleep))
 			break;
 		i64 now = nanotime();
-		if (idle_long(now, &idle_since)) {
+		if (schedtrace_due(&trace, now))
+			schedtrace_print(&trace, now);
+		/* Tracing keeps sysmon awake, as in Go: it has lines to print. */
+		if (trace.interval_ns == 0 && idle_long(now, &idle_since)) {
 			lock(&sched.lock);
 			if (sched.npidle.load(relaxed) ==
 				    sched.procs.load(relaxed) &&
