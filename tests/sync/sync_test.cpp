@@ -344,6 +344,12 @@ TEST(cond, signal_and_broadcast)
 TEST(semaphore, weighted_fifo_and_try_acquire)
 {
 	std::vector<int> order;
+	/* Both wake from one release(): a lock orders their notes. */
+	gort::mutex mu;
+	auto note = [&](int v) {
+		std::lock_guard<gort::mutex> g(mu);
+		order.push_back(v);
+	};
 	gort::run(
 		[&] {
 			gort::semaphore sem(3);
@@ -353,13 +359,13 @@ TEST(semaphore, weighted_fifo_and_try_acquire)
 			wg.add(2);
 			gort::go([&] { /* queued first: needs 2 */
 				       sem.acquire(2);
-				       order.push_back(2);
+				       note(2);
 				       wg.done();
 			});
 			gort::yield();
 			gort::go([&] { /* needs 1, but may not overtake */
 				       sem.acquire(1);
-				       order.push_back(1);
+				       note(1);
 				       wg.done();
 			});
 			gort::yield();
