@@ -4,6 +4,8 @@
  */
 #include "net/netfd.h"
 
+#include "runtime/sanitizer.h"
+
 #include <cerrno>
 #include <unistd.h>
 
@@ -32,9 +34,12 @@ result<std::shared_ptr<netfd>> make_netfd(int fd, sock_kind kind)
 	return {std::move(nfd), {}};
 }
 
-/* The descriptor goes; INV-NETFD-2 says who calls this. */
+/* The descriptor goes; INV-NETFD-2 says who calls this.  Every
+ * operation's release() came first: say so to the race detector, which
+ * watches close() against reads and writes of the same descriptor. */
 static void destroy(netfd *nfd)
 {
+	rt::race_acquire(nfd);
 	rt::netpoll_close(nfd->pd);
 	nfd->pd = nullptr;
 	::close(nfd->sysfd);
@@ -63,6 +68,7 @@ bool netfd::acquire()
 
 void netfd::release()
 {
+	rt::race_release(this);
 	if (state.fetch_sub(REF, std::memory_order_acq_rel) - REF == CLOSING)
 		destroy(this);
 }

@@ -6,6 +6,7 @@
 #include "runtime/futex_linux.h"
 #include "runtime/panic.h"
 #include "runtime/preempt.h"
+#include "runtime/sanitizer.h"
 
 #include <cstring>
 
@@ -118,13 +119,20 @@ chan_result chan_try_send_locked(hchan *c, void *src, sudog **wake)
 		return chan_result::closed;
 	if (sudog *r = c->recvq.pop()) {
 		/* INV-CHAN-2: straight into the waiting receiver. */
+		race_acquire(r->w);
 		elem_move(c->ops, r->elem, src);
+		race_release(r->w); /* the send happens before the receive */
 		r->success = true;
 		*wake = r;
 		return chan_result::done;
 	}
 	if (c->qcount < c->dataqsiz) {
-		elem_move(c->ops, slot(c, c->sendx), src);
+		void *to = slot(c, c->sendx);
+		/* The receive that emptied this slot happens before this send
+		 * (the k-th receive before the (k+C)-th send completes). */
+		race_acquire(to);
+		elem_move(c->ops, to, src);
+		race_release(to);
 		c->sendx = ring_next(c, c->sendx);
 		c->qcount++;
 		return chan_result::done;
@@ -135,31 +143,41 @@ chan_result chan_try_send_locked(hchan *c, void *src, sudog **wake)
 chan_result chan_try_recv_locked(hchan *c, void *dst, sudog **wake)
 {
 	if (sudog *snd = c->sendq.pop()) {
+		race_acquire(snd->w);
 		if (c->dataqsiz == 0) {
 			elem_move(c->ops, dst, snd->elem);
 		} else {
 			/* Full buffer: take the oldest, and the sender's value
 			 * takes its slot (FIFO, INV-CHAN-2). */
 			void *old = slot(c, c->recvx);
+			race_acquire(old);
 			elem_move(c->ops, dst, old);
 			elem_destroy(c->ops, old);
 			elem_move(c->ops, old, snd->elem);
+			race_release(old);
 			c->recvx = ring_next(c, c->recvx);
 			c->sendx = c->recvx;
 		}
+		/* The blocked sender completes after this receive. */
+		race_release(snd->w);
 		snd->success = true;
 		*wake = snd;
 		return chan_result::done;
 	}
 	if (c->qcount > 0) {
 		void *old = slot(c, c->recvx);
+		race_acquire(old);
 		elem_move(c->ops, dst, old);
 		elem_destroy(c->ops, old);
+		race_release(old);
 		c->recvx = ring_next(c, c->recvx);
 		c->qcount--;
 		return chan_result::done;
 	}
-	return c->closed ? chan_result::closed : chan_result::would_block;
+	if (!c->closed)
+		return chan_result::would_block;
+	race_acquire(&c->closed); /* the close happens before this */
+	return chan_result::closed;
 }
 
 /* One operation: try now; else queue and wait (if @block).  Context:
@@ -185,9 +203,15 @@ static chan_result chan_op(hchan *c, void *elem, bool send, bool block)
 	s.elem = elem;
 	s.c = c;
 	(send ? c->sendq : c->recvq).push(&s);
+	race_release(&w); /* for the other side's race_acquire(s->w) */
 	waiter_block(&w, &c->lock, send ? "chan send" : "chan receive");
 	/* The other side moved the value, or close woke us. */
-	return s.success ? chan_result::done : chan_result::closed;
+	race_acquire(&w);
+	if (!s.success) {
+		race_acquire(&c->closed);
+		return chan_result::closed;
+	}
+	return chan_result::done;
 }
 
 chan_result chan_send(hchan *c, void *src, bool block)
@@ -207,6 +231,7 @@ bool chan_close(hchan *c)
 		unlock(&c->lock);
 		return false;
 	}
+	race_release(&c->closed);
 	c->closed = true;
 	/* Everyone waiting leaves: receivers with nothing, senders to
 	 * panic.  Wake them after dropping the lock. */

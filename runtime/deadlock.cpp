@@ -81,6 +81,9 @@ void checkdead_locked()
 	 * a foreign thread": no report rather than a false one. */
 	long threads = process_threads();
 	long ours = long(sched.nm) + (sched.sysmon_started ? 1 : 0);
+#ifdef GORT_TSAN
+	ours += 1; /* ThreadSanitizer's own background thread */
+#endif
 	if (threads < 1 || threads > ours)
 		return; /* a foreign thread may still call in */
 

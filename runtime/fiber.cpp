@@ -32,6 +32,22 @@ void fiber_init_thread(fiber *f)
 	f->asan_bottom = addr;
 	f->asan_size = size;
 #endif
+	f->tsan_fiber = tsan_thread_fiber();
+}
+
+#ifdef GORT_TSAN
+void fiber_switch(fiber *from, fiber *to)
+{
+	tsan_switch(to->tsan_fiber);
+	gort_arch_switch(&from->ctx, &to->ctx);
+}
+#endif
+
+void fiber_forget_tsan(fiber *f)
+{
+	if (f->stk != nullptr) /* a thread's own fiber is TSan's */
+		tsan_free_fiber(f->tsan_fiber);
+	f->tsan_fiber = nullptr;
 }
 
 /* The first frame above gort_arch_start: runs fn, then leaves for good. */
@@ -50,9 +66,16 @@ static void fiber_entry(void *p)
 				      "std::exception");
 	}
 	f->done = true;
+	/* What the fiber did happens before whoever waits for its end
+	 * (run() returning, for the main goroutine), and before the next
+	 * user of its stack (fiber_create_on): TSan would otherwise see two
+	 * goroutines touch the same stack memory. */
+	race_release(f);
+	race_release(f->stk);
 	/* nullptr: this stack is finished, ASan may drop its fake frames. */
 	asan_start_switch(nullptr, f->exit_to->asan_bottom,
 			  f->exit_to->asan_size);
+	tsan_switch(f->exit_to->tsan_fiber);
 	gort_arch_switch(&f->ctx, &f->exit_to->ctx);
 	fatal("fiber: a finished fiber was resumed");
 }
@@ -79,6 +102,8 @@ void fiber_create_on(fiber *f, stack *stk, uptr top, void (*fn)(void *),
 	f->stk->owner_id = f->id;
 	f->asan_bottom = reinterpret_cast<const void *>(stk->lo);
 	f->asan_size = stk->hi - stk->lo;
+	f->tsan_fiber = tsan_new_fiber();
+	race_acquire(stk); /* see fiber_entry */
 	arch_context_init(&f->ctx, stk->lo, top, fiber_entry, f);
 }
 
@@ -88,6 +113,7 @@ void fiber_destroy(fiber *f)
 	 * poisoned; one that finished has unwound them all. */
 	if (f->stk != nullptr && !f->done)
 		asan_unpoison(f->stk->lo, f->stk->hi - f->stk->lo);
+	fiber_forget_tsan(f);
 	if (f->stk != nullptr)
 		stack_free(f->stk);
 	f->stk = nullptr;

@@ -39,6 +39,7 @@ struct fiber {
 	void *asan_fake_stack; /* ASan's save slot; unused otherwise */
 	const void *asan_bottom;
 	usize asan_size;
+	void *tsan_fiber; /* TSan's fiber; nullptr in other builds */
 };
 
 /* Called first thing on every fresh fiber's stack, if set (the scheduler
@@ -66,7 +67,16 @@ void fiber_create_on(fiber *f, stack *stk, uptr top, void (*fn)(void *),
  * never started; it must not be running. */
 void fiber_destroy(fiber *f);
 
-/* Context: running on @from's stack; @to not running anywhere. */
+/* A created fiber that will not run again gives its TSan fiber back
+ * (fiber_destroy does this too). */
+void fiber_forget_tsan(fiber *f);
+
+/* Context: running on @from's stack; @to not running anywhere.  Under
+ * TSan it is a call into the runtime, which TSan does not instrument:
+ * the fiber switch must not happen inside an instrumented frame. */
+#ifdef GORT_TSAN
+void fiber_switch(fiber *from, fiber *to);
+#else
 inline void fiber_switch(fiber *from, fiber *to)
 {
 	asan_start_switch(&from->asan_fake_stack, to->asan_bottom,
@@ -74,5 +84,6 @@ inline void fiber_switch(fiber *from, fiber *to)
 	gort_arch_switch(&from->ctx, &to->ctx);
 	asan_finish_switch(from->asan_fake_stack);
 }
+#endif
 
 } // namespace gort::rt

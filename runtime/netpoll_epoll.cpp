@@ -19,10 +19,15 @@
 #include <ctime>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 namespace gort::rt {
 
+/* The poller's own descriptors.  It reaches them (and epoll_ctl) through
+ * raw system calls, here and in wait_events(): they are the runtime's,
+ * and a sanitizer's interceptors (ThreadSanitizer tracks descriptors)
+ * would take the poller's use from many threads for the program's. */
 static int epfd = -1;
 static int breakfd = -1;
 static std::atomic<u32> break_pending{0};
@@ -30,22 +35,22 @@ static constexpr u64 BREAK_TAG = ~u64(0);
 
 int netpoll_backend_init()
 {
-	epfd = ::epoll_create1(EPOLL_CLOEXEC);
+	epfd = int(::syscall(SYS_epoll_create1, EPOLL_CLOEXEC));
 	if (epfd < 0)
 		return errno;
-	breakfd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	breakfd = int(::syscall(SYS_eventfd2, 0, EFD_CLOEXEC | EFD_NONBLOCK));
 	if (breakfd < 0) {
 		int e = errno;
-		::close(epfd);
+		::syscall(SYS_close, epfd);
 		return e;
 	}
 	struct epoll_event ev = {};
 	ev.events = EPOLLIN;
 	ev.data.u64 = BREAK_TAG;
-	if (::epoll_ctl(epfd, EPOLL_CTL_ADD, breakfd, &ev) != 0) {
+	if (::syscall(SYS_epoll_ctl, epfd, EPOLL_CTL_ADD, breakfd, &ev) != 0) {
 		int e = errno;
-		::close(breakfd);
-		::close(epfd);
+		::syscall(SYS_close, breakfd);
+		::syscall(SYS_close, epfd);
 		return e;
 	}
 	return 0;
@@ -57,7 +62,7 @@ int netpoll_backend_open(poll_desc *pd)
 	ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
 	ev.data.u64 =
 		u64(pd->seq.load(std::memory_order_relaxed)) << 32 | pd->index;
-	if (::epoll_ctl(epfd, EPOLL_CTL_ADD, pd->fd, &ev) != 0)
+	if (::syscall(SYS_epoll_ctl, epfd, EPOLL_CTL_ADD, pd->fd, &ev) != 0)
 		return errno;
 	return 0;
 }
@@ -65,7 +70,7 @@ int netpoll_backend_open(poll_desc *pd)
 void netpoll_backend_close(poll_desc *pd)
 {
 	struct epoll_event ev = {};
-	::epoll_ctl(epfd, EPOLL_CTL_DEL, pd->fd, &ev);
+	::syscall(SYS_epoll_ctl, epfd, EPOLL_CTL_DEL, pd->fd, &ev);
 }
 
 void netpoll_break()
@@ -74,13 +79,16 @@ void netpoll_break()
 	if (epfd < 0 || !break_pending.compare_exchange_strong(zero, 1))
 		return;
 	u64 one = 1;
-	while (::write(breakfd, &one, sizeof(one)) < 0 && errno == EINTR)
+	while (::syscall(SYS_write, breakfd, &one, sizeof(one)) < 0 &&
+	       errno == EINTR)
 		;
 }
 
-/* epoll_pwait2 (Linux 5.11) takes nanoseconds; epoll_wait only whole
+/* epoll_pwait2 (Linux 5.11) takes nanoseconds; epoll_pwait only whole
  * milliseconds, which would make every timer the poller sleeps for up
- * to a millisecond late.  Older kernels (and qemu-user) say ENOSYS. */
+ * to a millisecond late.  Older kernels (and qemu-user) say ENOSYS.
+ * Both are raw system calls: a sanitizer's interceptor would otherwise
+ * see the runtime's poll as the program's. */
 static std::atomic<bool> have_pwait2{true};
 
 static int wait_events(struct epoll_event *ev, int max, i64 delay_ns)
@@ -88,7 +96,8 @@ static int wait_events(struct epoll_event *ev, int max, i64 delay_ns)
 	if (delay_ns > 0 && have_pwait2.load(std::memory_order_relaxed)) {
 		struct timespec ts = {time_t(delay_ns / 1000000000),
 				      long(delay_ns % 1000000000)};
-		int n = ::epoll_pwait2(epfd, ev, max, &ts, nullptr);
+		int n = int(::syscall(SYS_epoll_pwait2, epfd, ev, max, &ts,
+				      nullptr, 0));
 		if (n >= 0 || errno != ENOSYS)
 			return n;
 		have_pwait2.store(false, std::memory_order_relaxed);
@@ -102,7 +111,7 @@ static int wait_events(struct epoll_event *ev, int max, i64 delay_ns)
 		ms = int((delay_ns + 999999) / 1000000); /* never early */
 	else
 		ms = INT_MAX;
-	return ::epoll_wait(epfd, ev, max, ms);
+	return int(::syscall(SYS_epoll_pwait, epfd, ev, max, ms, nullptr, 0));
 }
 
 g *netpoll(i64 delay_ns)
@@ -122,7 +131,8 @@ g *netpoll(i64 delay_ns)
 		if (ev.data.u64 == BREAK_TAG) {
 			if (delay_ns != 0) {
 				u64 v;
-				while (::read(breakfd, &v, sizeof(v)) < 0 &&
+				while (::syscall(SYS_read, breakfd, &v,
+						 sizeof(v)) < 0 &&
 				       errno == EINTR)
 					;
 				break_pending.store(0);

@@ -105,8 +105,12 @@ static void finish_direct_switch(m *mp)
 /* Where a fresh G starts (fiber_entry's hook). */
 static void g_start_hook()
 {
-	if (m *mp = current_m())
+	if (m *mp = current_m()) {
 		finish_direct_switch(mp);
+		/* go() happens before the goroutine starts. */
+		race_acquire(mp->curg);
+		race_acquire(mp); /* see switch_away */
+	}
 }
 
 /* Switch from @gp (running on @mp) to @to, carrying gp's C++ exception
@@ -118,6 +122,10 @@ static void switch_away(g *gp, m *mp, fiber *to)
 	*mp->eh_slot = eh_state{};
 	fiber_switch(&gp->f, to);
 	m *now = current_m();
+	/* The thread's own setup (TLS, errno included: TSan marks it
+	 * written when the thread starts) happens before any goroutine that
+	 * runs on it.  Released once, when the M started (mstart). */
+	race_acquire(now);
 	*now->eh_slot = gp->eh;
 	finish_direct_switch(now);
 }
@@ -378,6 +386,7 @@ static void spawn_commit_as(void *handle, bool is_main)
 	gp->lockcount = 0;
 	gp->is_main = is_main;
 	gp->eh = eh_state{};
+	race_release(gp); /* for g_start_hook's acquire */
 	sched.ngoroutines.fetch_add(1, relaxed);
 	gp->status.store(gstatus::runnable, release);
 	runqput_any(gp, true);
@@ -422,6 +431,7 @@ static void gdestroy(m *mp, g *gp)
 	}
 	/* Its function returned: every frame unwound, nothing to
 	 * unpoison; the stack goes to this P's cache. */
+	fiber_forget_tsan(&gp->f);
 	stack_free_cached(&mp->pp->stacks, gp->f.stk);
 	gp->f.stk = nullptr;
 	gp->status.store(gstatus::dead, relaxed);
@@ -649,6 +659,7 @@ int run_main(void (*fn)(void *), void *arg, const run_options &opt,
 	sched.m0 = m0;
 	set_current_m(m0);
 	fiber_init_thread(&m0->g0);
+	race_release(m0); /* as mstart() */
 	m_init_eh_slot(m0);
 	preempt_thread_init(m0);
 	fiber_start_hook = g_start_hook;
@@ -673,6 +684,9 @@ int run_main(void (*fn)(void *), void *arg, const run_options &opt,
 	sysmon_start();
 
 	schedule_loop(m0);
+	/* The main goroutine's work happens before run() returns (its
+	 * fiber released on itself when it ended, fiber_entry). */
+	race_acquire(&static_cast<g *>(h)->f);
 	sysmon_stop();
 
 	/* Wait for every other M to leave, then reclaim everything. */

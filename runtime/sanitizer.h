@@ -1,6 +1,6 @@
 /*
- * runtime/sanitizer.h - what the runtime tells AddressSanitizer about its
- * stack switches.  Compiles to nothing unless the build uses ASan.
+ * runtime/sanitizer.h - what the runtime tells AddressSanitizer and
+ * ThreadSanitizer about goroutines.  Compiles to nothing in other builds.
  *
  * ASan tracks one stack per thread; without these calls it takes a
  * goroutine stack for the thread's own and reports false errors (and its
@@ -22,11 +22,17 @@
 #endif
 #endif
 
+/* The runtime itself is compiled without TSan's instrumentation in a TSan
+ * build (CMakeLists.txt defines GORT_TSAN for it), so that its own
+ * atomics (run queues, locks) do not order goroutines the program never
+ * ordered; the program's code is instrumented. */
+#ifndef GORT_TSAN
 #if defined(__SANITIZE_THREAD__)
 #define GORT_TSAN 1
 #elif defined(__has_feature)
 #if __has_feature(thread_sanitizer)
 #define GORT_TSAN 1
+#endif
 #endif
 #endif
 
@@ -35,7 +41,103 @@
 #include <sanitizer/common_interface_defs.h>
 #endif
 
+#ifdef GORT_TSAN
+extern "C" {
+void __tsan_acquire(void *addr);
+void __tsan_release(void *addr);
+void *__tsan_get_current_fiber(void);
+void *__tsan_create_fiber(unsigned flags);
+void __tsan_destroy_fiber(void *fiber);
+void __tsan_switch_to_fiber(void *fiber, unsigned flags);
+}
+#endif
+
 namespace gort::rt {
+
+/*
+ * ThreadSanitizer.  Each goroutine is a TSan fiber, switched to with the
+ * no-sync flag, so that the scheduler's hand-offs order nothing.  The
+ * happens-before edges are exactly those of the Go memory model, drawn
+ * with race_release() on the side that happens before and race_acquire()
+ * on the side that happens after, on an address both sides know: the
+ * goroutine for go(), the waiter of a blocked channel operation, a
+ * buffer slot, a closed flag, a sync object.  (As in Go's race detector.)
+ */
+inline void race_acquire(const void *addr)
+{
+#ifdef GORT_TSAN
+	__tsan_acquire(const_cast<void *>(addr));
+#else
+	(void)addr;
+#endif
+}
+
+inline void race_release(const void *addr)
+{
+#ifdef GORT_TSAN
+	__tsan_release(const_cast<void *>(addr));
+#else
+	(void)addr;
+#endif
+}
+
+/* The calling thread's own TSan fiber / a new one / forget one. */
+inline void *tsan_thread_fiber()
+{
+#ifdef GORT_TSAN
+	return __tsan_get_current_fiber();
+#else
+	return nullptr;
+#endif
+}
+
+inline void *tsan_new_fiber()
+{
+#ifdef GORT_TSAN
+	return __tsan_create_fiber(0);
+#else
+	return nullptr;
+#endif
+}
+
+inline void tsan_free_fiber(void *f)
+{
+#ifdef GORT_TSAN
+	if (f != nullptr)
+		__tsan_destroy_fiber(f);
+#else
+	(void)f;
+#endif
+}
+
+/* Copy the runtime's own tables.  In a TSan build not through memcpy,
+ * whose interceptor would take the copy for the running goroutine's. */
+#if defined(GORT_TSAN) && defined(__clang__)
+__attribute__((no_builtin("memcpy"))) inline void
+rt_copy(void *dst, const void *src, usize n)
+{
+	auto d = static_cast<unsigned char *>(dst);
+	auto s = static_cast<const unsigned char *>(src);
+	for (usize i = 0; i < n; i++)
+		d[i] = s[i];
+}
+#else
+inline void rt_copy(void *dst, const void *src, usize n)
+{
+	__builtin_memcpy(dst, src, n);
+}
+#endif
+
+/* Immediately before the jump to the fiber's stack. */
+inline void tsan_switch(void *to)
+{
+#ifdef GORT_TSAN
+	constexpr unsigned NO_SYNC = 1; /* __tsan_switch_to_fiber_no_sync */
+	__tsan_switch_to_fiber(to, NO_SYNC);
+#else
+	(void)to;
+#endif
+}
 
 inline void asan_start_switch(void **save, const void *bottom, usize size)
 {

@@ -779,6 +779,8 @@ void mstart(m *mp)
 {
 	set_current_m(mp);
 	fiber_init_thread(&mp->g0);
+	race_release(mp); /* this thread's TLS is set up: proc.cpp's
+			     race_acquire(mp) in every G that runs here */
 	m_init_eh_slot(mp);
 	preempt_thread_init(mp);
 	lock(&sched.lock);

@@ -18,6 +18,7 @@
  */
 #include "runtime/chan.h"
 #include "runtime/preempt.h"
+#include "runtime/sanitizer.h"
 
 #include <gort/chan.h>
 
@@ -137,11 +138,15 @@ int select_run(scase *cases, int n, bool block, bool *ok)
 		else
 			cases[k].c->recvq.push(&sg[k]);
 	}
+	race_release(&w); /* for the winner's race_acquire(s->w) */
 	waiter_block_with(&w, unlock_all, &ls, "select");
 
 	/* Acquire pairs with the winner's CAS in sudogq::pop. */
 	st.done.load(std::memory_order_acquire);
 	sudog *win = st.winner;
+	race_acquire(&w);
+	if (!win->success)
+		race_acquire(&win->c->closed);
 	lock_all(&ls);
 	for (int i = 0; i < npoll; i++) {
 		int k = order[i];

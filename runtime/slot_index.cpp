@@ -3,9 +3,8 @@
  */
 #include "runtime/slot_index.h"
 
+#include "runtime/sanitizer.h"
 #include "runtime/sysalloc.h"
-
-#include <cstring>
 
 namespace gort::rt {
 
@@ -25,9 +24,9 @@ static bool grow(slot_index *x)
 	auto mask = reinterpret_cast<u64 *>(group + cap);
 	u64 *nonempty = mask + cap;
 	if (x->cap != 0) {
-		std::memcpy(group, x->group, x->cap * sizeof(void *));
-		std::memcpy(mask, x->mask, x->cap * sizeof(u64));
-		std::memcpy(nonempty, x->nonempty, x->cap / 64 * sizeof(u64));
+		rt_copy(group, x->group, x->cap * sizeof(void *));
+		rt_copy(mask, x->mask, x->cap * sizeof(u64));
+		rt_copy(nonempty, x->nonempty, x->cap / 64 * sizeof(u64));
 		sysfree(x->group, table_bytes(x->cap));
 	}
 	x->group = group;

@@ -81,7 +81,7 @@ static void heap_grow(p *pp)
 	if (mem == nullptr)
 		fatal("timer: out of memory for a timer heap");
 	if (pp->timers != nullptr) {
-		std::memcpy(mem, pp->timers, pp->ntimers * sizeof(timer *));
+		rt_copy(mem, pp->timers, pp->ntimers * sizeof(timer *));
 		sysfree(pp->timers, pp->timers_cap * sizeof(timer *));
 	}
 	pp->timers = static_cast<timer **>(mem);

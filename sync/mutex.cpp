@@ -31,6 +31,7 @@
 #include <gort/sync.h>
 
 #include "runtime/panic.h"
+#include "runtime/sanitizer.h"
 #include "runtime/waitq.h"
 
 #include <new>
@@ -78,8 +79,10 @@ bool mutex::try_lock()
 	while (!(s & (MUTEX_LOCKED | MUTEX_STARVING)))
 		if (state_.compare_exchange_weak(s, s | MUTEX_LOCKED,
 						 std::memory_order_acquire,
-						 std::memory_order_relaxed))
+						 std::memory_order_relaxed)) {
+			rt::race_acquire(this);
 			return true;
+		}
 	return false;
 }
 
@@ -99,8 +102,10 @@ void mutex::lock_slow()
 				n &= ~MUTEX_WOKEN;
 			if (state_.compare_exchange_weak(
 				    s, n, std::memory_order_acquire,
-				    std::memory_order_relaxed))
+				    std::memory_order_relaxed)) {
+				rt::race_acquire(this);
 				return;
+			}
 			continue;
 		}
 		if (!(s & MUTEX_STARVING) && spins < 4) {
@@ -161,6 +166,7 @@ void mutex::lock_slow()
 						 std::memory_order_relaxed);
 			rt::unlock(&qu->lock);
 			std::atomic_thread_fence(std::memory_order_acquire);
+			rt::race_acquire(this);
 			return;
 		}
 		/* Woken by a normal-mode unlock, which set MUTEX_WOKEN for
@@ -175,6 +181,7 @@ void mutex::lock_slow()
 
 void mutex::unlock()
 {
+	rt::race_release(this); /* an unlock happens before the next lock */
 	std::uint32_t s = MUTEX_LOCKED;
 	/* Release pairs with the acquire of the next lock(). */
 	if (state_.compare_exchange_strong(s, 0, std::memory_order_release,
@@ -247,6 +254,9 @@ void cond::wait(mutex &m)
 	m.unlock();
 	rt::waiter_block(&w, &qu->lock, "sync.Cond.Wait");
 	m.lock();
+	/* This file is not instrumented, so the inline fast path of lock()
+	 * said nothing to TSan: say it here. */
+	rt::race_acquire(&m);
 }
 
 void cond::signal()

@@ -6,6 +6,7 @@
  */
 #include <gort/sync.h>
 
+#include "runtime/sanitizer.h"
 #include "runtime/waitq.h"
 
 #include <new>
@@ -47,6 +48,7 @@ void semaphore::acquire(std::int64_t n)
 	if (s->q.empty() && s->avail >= n) {
 		s->avail -= n;
 		rt::unlock(&s->lock);
+		rt::race_acquire(s);
 		return;
 	}
 	sem_waiter sw;
@@ -55,6 +57,7 @@ void semaphore::acquire(std::int64_t n)
 	s->q.push(&sw.w);
 	rt::waiter_block(&sw.w, &s->lock, "semacquire");
 	/* release() took our weight from avail before waking us. */
+	rt::race_acquire(s);
 }
 
 bool semaphore::try_acquire(std::int64_t n)
@@ -65,12 +68,15 @@ bool semaphore::try_acquire(std::int64_t n)
 	if (ok)
 		s->avail -= n;
 	rt::unlock(&s->lock);
+	if (ok)
+		rt::race_acquire(s);
 	return ok;
 }
 
 void semaphore::release(std::int64_t n)
 {
 	sem_state *s = detail::opaque<sem_state>(st_);
+	rt::race_release(s); /* a release happens before the acquires */
 	rt::waitq woken;
 	rt::lock(&s->lock);
 	s->avail += n;

@@ -14,6 +14,7 @@
  */
 #include <gort/wait_group.h>
 
+#include "runtime/sanitizer.h"
 #include "runtime/waitq.h"
 
 #include <atomic>
@@ -77,6 +78,8 @@ void wait_group::add(int delta)
 {
 	wg_state *s = detail::opaque<wg_state>(state_);
 	std::uint64_t d = std::uint64_t(std::int64_t(delta)) << 32;
+	if (delta < 0) /* done() happens before wait() returns */
+		rt::race_release(this);
 	std::uint64_t v = s->word.fetch_add(d, std::memory_order_acq_rel) + d;
 	auto counter = std::int32_t(v >> 32);
 	auto waiters = std::uint32_t(v);
@@ -97,12 +100,15 @@ void wait_group::wait()
 	wg_state *s = detail::opaque<wg_state>(state_);
 	std::uint64_t v = s->word.load(std::memory_order_acquire);
 	for (;;) {
-		if ((v >> 32) == 0)
+		if ((v >> 32) == 0) {
+			rt::race_acquire(this);
 			return;
+		}
 		if (s->word.compare_exchange_weak(v, v + 1,
 						  std::memory_order_acq_rel,
 						  std::memory_order_acquire)) {
 			sema_acquire(s);
+			rt::race_acquire(this);
 			return;
 		}
 	}

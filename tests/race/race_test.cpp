@@ -1,0 +1,89 @@
+/*
+ * tests/race/race_test.cpp - gort's race detector (the TSan build): each
+ * program of race_programs.cpp, at procs 1 and 2, must be reported as a
+ * data race exactly when the Go memory model leaves its accesses
+ * unordered.  At procs 1 nothing runs in parallel, so a report there
+ * shows that the scheduler's own hand-offs order nothing.
+ */
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <string>
+#include <sys/wait.h>
+
+namespace {
+
+struct outcome {
+	int status = -1;
+	std::string output;
+};
+
+outcome run_program(const std::string &name, int procs)
+{
+	std::string cmd = "TSAN_OPTIONS=halt_on_error=0:exitcode=66 " +
+			  std::string(GORT_RACE_PROGRAMS) + " " + name + " " +
+			  std::to_string(procs) + " 2>&1";
+	outcome o;
+	FILE *p = ::popen(cmd.c_str(), "r");
+	if (p == nullptr)
+		return o;
+	char buf[4096];
+	size_t n;
+	while ((n = std::fread(buf, 1, sizeof(buf), p)) > 0)
+		o.output.append(buf, n);
+	int st = ::pclose(p);
+	o.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	return o;
+}
+
+bool reported(const outcome &o)
+{
+	return o.output.find("WARNING: ThreadSanitizer: data race") !=
+	       std::string::npos;
+}
+
+struct expectation {
+	const char *name;
+	bool racy;
+};
+
+const expectation cases[] = {
+	{"seed_data_race", true},
+	{"go_statement_orders", false},
+	{"exit_orders_nothing", true},
+	{"send_before_receive", false},
+	{"close_before_receive", false},
+	{"unbuffered_receive_before_send_completes", false},
+	{"buffered_receive_does_not_order_the_send", true},
+	{"counter_with_mutex", false},
+	{"counter_with_channel", false},
+	{"counter_with_atomic", false},
+	{"join_then_read", false},
+	{"read_before_join", true},
+};
+
+} // namespace
+
+TEST(race_detector, reports_exactly_the_races_the_go_memory_model_allows)
+{
+	for (const expectation &e : cases) {
+		for (int procs : {1, 2}) {
+			outcome o = run_program(e.name, procs);
+			SCOPED_TRACE(std::string(e.name) + " at procs " +
+				     std::to_string(procs));
+			EXPECT_EQ(reported(o), e.racy) << o.output;
+			EXPECT_EQ(o.status, e.racy ? 66 : 0) << o.output;
+		}
+	}
+}
+
+TEST(race_detector, a_report_names_both_goroutines_accesses)
+{
+	outcome o = run_program("seed_data_race", 1);
+	ASSERT_TRUE(reported(o)) << o.output;
+	/* Both stacks lead to bump(), one a write, one a read or write. */
+	EXPECT_NE(o.output.find("Previous"), std::string::npos) << o.output;
+	EXPECT_NE(o.output.find("bump"), std::string::npos) << o.output;
+	EXPECT_NE(o.output.find("race_programs.cpp"), std::string::npos)
+		<< o.output;
+}
