@@ -214,7 +214,8 @@ void preempt_init(bool wanted)
 {
 	sched.async_preempt = false;
 	const char *env = std::getenv("GORT_ASYNCPREEMPT");
-	if (!wanted || (env != nullptr && env[0] == '0') || !ARCH_ASYNC_PREEMPT)
+	if (!wanted || (env != nullptr && env[0] == '0') ||
+	    !ARCH_ASYNC_PREEMPT || running_on_valgrind())
 		return;
 #ifdef GORT_TSAN
 	return; /* TSan defers signals: the handler would run too late */

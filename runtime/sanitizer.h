@@ -36,6 +36,13 @@
 #endif
 #endif
 
+#if defined(__has_include)
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#define GORT_VALGRIND 1
+#endif
+#endif
+
 #ifdef GORT_ASAN
 #include <sanitizer/asan_interface.h>
 #include <sanitizer/common_interface_defs.h>
@@ -107,6 +114,30 @@ inline void tsan_free_fiber(void *f)
 		__tsan_destroy_fiber(f);
 #else
 	(void)f;
+#endif
+}
+
+/* Tell valgrind that [lo, hi) is a stack, so that a switch onto it is
+ * taken for a stack switch, not for a huge frame.  A few instructions,
+ * and only when an arena is carved; nothing outside valgrind. */
+inline void valgrind_stack_register(uptr lo, uptr hi)
+{
+#ifdef GORT_VALGRIND
+	(void)VALGRIND_STACK_REGISTER(lo, hi);
+#else
+	(void)lo, (void)hi;
+#endif
+}
+
+/* The program runs under valgrind: its synthetic CPU takes the
+ * preemption trampoline's stores below the interrupted stack pointer for
+ * invalid writes, so preemption stays cooperative there. */
+inline bool running_on_valgrind()
+{
+#ifdef GORT_VALGRIND
+	return RUNNING_ON_VALGRIND != 0;
+#else
+	return false;
 #endif
 }
 

@@ -18,6 +18,7 @@
 #include "runtime/lock.h"
 #include "runtime/mem_probe.h"
 #include "runtime/panic.h"
+#include "runtime/sanitizer.h"
 #include "runtime/slot_index.h"
 
 #include <atomic>
@@ -293,6 +294,8 @@ static stack_arena *arena_create(u32 cls, stack_err *err)
 		s->owner_id = 0;
 		s->state = STACK_IN_USE; /* until it joins the pool */
 		s->index = i;
+		/* Stacks are never unmapped: registered once, for good. */
+		valgrind_stack_register(s->lo, s->hi);
 	}
 	/* Release publishes the filled-in arena to stack_find_guard(). */
 	stack_arena *head = g_arenas.load(std::memory_order_relaxed);
