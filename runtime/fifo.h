@@ -1,9 +1,8 @@
 /*
  * runtime/fifo.h - the intrusive FIFO behind every wait queue (waiters of
  * sync objects and timers, a channel's blocked senders and receivers).
- * A node carries next, prev and queued; push at the tail (or, for a
- * waiter that lost its turn, the head), pop at the head, and unlink from
- * anywhere in O(1), which select needs to take its
+ * A node carries next, prev and queued; push at the tail, pop at the
+ * head, and unlink from anywhere in O(1), which select needs to take its
  * losing entries off their channels.  The owner's lock guards it all.
  */
 #pragma once
@@ -26,19 +25,6 @@ struct fifo {
 		else
 			head = n;
 		tail = n;
-		n->queued = true;
-	}
-
-	/* At the head: for a waiter that already waited its turn. */
-	void push_front(T *n)
-	{
-		n->prev = nullptr;
-		n->next = head;
-		if (head != nullptr)
-			head->prev = n;
-		else
-			tail = n;
-		head = n;
 		n->queued = true;
 	}
 

@@ -4,29 +4,19 @@
  * state word:
  *   bit 0      MUTEX_LOCKED    somebody holds it
  *   bit 1      MUTEX_STARVING  unlock hands it to the oldest waiter
- *   bit 2      MUTEX_WOKEN     a contender is awake (spinning, or woken by
- *                              an unlock and not yet back in the queue):
- *                              unlock need not wake anyone
- *   bits 3..31 number of queued waiters
+ *   bits 2..31 number of queued waiters
  * The queue (a FIFO of waiters) and every change of the waiter count are
  * under the queue's rt_lock.
  * INV-MU-1: a waiter is counted before it checks the state one last time
- *   under the queue lock, and an unlock that sees a waiter wakes one
- *   unless MUTEX_WOKEN is set: no lost wake-up, because the awake
- *   contender that owns MUTEX_WOKEN clears it only in the same CAS that
- *   takes the lock or counts it as a waiter again (while locked, so the
- *   holder's unlock will see it).
+ *   under the queue lock, and an unlock that sees any waiter takes the
+ *   queue lock to wake one: no lost wake-up.
  * INV-MU-2: in starvation mode an unlock with waiters keeps MUTEX_LOCKED
  *   set and hands ownership to the queue's head; nobody barges in.  The
  *   mode ends when the waiter that got the lock waited under 1 ms, or is
  *   the last one.
  * Normal mode lets a running goroutine take the lock ahead of a woken
- * waiter (much faster: no hand-off through the scheduler); a waiter that
- * loses goes back to the head of the queue, and one that keeps losing for
- * 1 ms turns starvation mode on.  MUTEX_WOKEN keeps a busy mutex from
- * waking a waiter at every unlock while another is already on its way
- * (Go's mutexWoken): with 8 goroutines on 2 Ps, most unlocks would
- * otherwise wake a goroutine that then loses the race.
+ * waiter (much faster: no hand-off through the scheduler); a waiter
+ * that keeps losing for 1 ms turns starvation mode on.
  */
 #include <gort/sync.h>
 
@@ -44,11 +34,9 @@ namespace {
 
 constexpr std::uint32_t MUTEX_LOCKED = 1;
 constexpr std::uint32_t MUTEX_STARVING = 2;
-constexpr std::uint32_t MUTEX_WOKEN = 4;
-constexpr std::uint32_t MUTEX_WAITER = 8;
+constexpr std::uint32_t MUTEX_WAITER = 4;
 constexpr rt::i64 STARVATION_NS = 1000000;
-static_assert(((MUTEX_LOCKED | MUTEX_STARVING | MUTEX_WOKEN) &
-	       ~(MUTEX_WAITER - 1)) == 0,
+static_assert(((MUTEX_LOCKED | MUTEX_STARVING) & ~(MUTEX_WAITER - 1)) == 0,
 	      "flag bits overlap the waiter count");
 
 struct queue {
@@ -91,50 +79,40 @@ void mutex::lock_slow()
 	queue *qu = detail::opaque<queue>(q_);
 	rt::i64 wait_start = 0;
 	int spins = 0;
-	bool awoke = false; /* we own MUTEX_WOKEN */
 	for (;;) {
 		std::uint32_t s = state_.load(std::memory_order_relaxed);
 		/* Unlocked: take it.  (Starving and unlocked means no waiter
 		 * is left: unlock hands off to waiters, INV-MU-2.) */
 		if (!(s & MUTEX_LOCKED)) {
-			std::uint32_t n = s | MUTEX_LOCKED;
-			if (awoke)
-				n &= ~MUTEX_WOKEN;
 			if (state_.compare_exchange_weak(
-				    s, n, std::memory_order_acquire,
+				    s, s | MUTEX_LOCKED,
+				    std::memory_order_acquire,
 				    std::memory_order_relaxed)) {
 				rt::race_acquire(this);
 				return;
 			}
 			continue;
 		}
-		if (!(s & MUTEX_STARVING) && spins < 4) {
-			/* Spin a little: the holder may be about to unlock.
-			 * Tell unlock not to wake a waiter meanwhile. */
-			if (!awoke && !(s & MUTEX_WOKEN) && s >= MUTEX_WAITER &&
-			    state_.compare_exchange_weak(
-				    s, s | MUTEX_WOKEN,
-				    std::memory_order_relaxed,
-				    std::memory_order_relaxed))
-				awoke = true;
-			spins++;
-			for (int i = 0; i < 64; i++)
-				__asm__ __volatile__("" ::: "memory");
-			continue;
+		if (!(s & MUTEX_STARVING)) {
+			/* Spin a little: the holder may be about to unlock. */
+			if (spins < 4) {
+				spins++;
+				for (int i = 0; i < 64; i++)
+					__asm__ __volatile__("" ::: "memory");
+				continue;
+			}
 		}
 		rt::lock(&qu->lock);
 		/* INV-MU-1: count ourselves only while it is still locked,
-		 * in one CAS (giving up MUTEX_WOKEN in it).  A load, then an
-		 * add, lost wake-ups: an unlock between them took the fast
-		 * path (no waiter counted yet) and nobody woke us. */
+		 * in one CAS.  A load, then an add, lost wake-ups: an unlock
+		 * between them took the fast path (no waiter counted yet)
+		 * and nobody woke us. */
 		s = state_.load(std::memory_order_relaxed);
 		bool counted = false;
 		while (s & MUTEX_LOCKED) {
-			std::uint32_t n = s + MUTEX_WAITER;
-			if (awoke)
-				n &= ~MUTEX_WOKEN;
 			if (state_.compare_exchange_weak(
-				    s, n, std::memory_order_relaxed,
+				    s, s + MUTEX_WAITER,
+				    std::memory_order_relaxed,
 				    std::memory_order_relaxed)) {
 				counted = true;
 				break;
@@ -144,16 +122,11 @@ void mutex::lock_slow()
 			rt::unlock(&qu->lock);
 			continue; /* freed meanwhile; try again */
 		}
-		awoke = false;
+		if (wait_start == 0)
+			wait_start = rt::nanotime();
 		mu_waiter mw;
 		rt::waiter_init(&mw.w);
-		/* A waiter that already waited goes back to the head. */
-		if (wait_start == 0) {
-			wait_start = rt::nanotime();
-			qu->waiters.push(&mw.w);
-		} else {
-			qu->waiters.push_front(&mw.w);
-		}
+		qu->waiters.push(&mw.w);
 		rt::waiter_block(&mw.w, &qu->lock, "sync.Mutex.Lock");
 
 		bool starved = rt::nanotime() - wait_start > STARVATION_NS;
@@ -169,9 +142,6 @@ void mutex::lock_slow()
 			rt::race_acquire(this);
 			return;
 		}
-		/* Woken by a normal-mode unlock, which set MUTEX_WOKEN for
-		 * us. */
-		awoke = true;
 		if (starved)
 			state_.fetch_or(MUTEX_STARVING,
 					std::memory_order_relaxed);
@@ -191,44 +161,21 @@ void mutex::unlock()
 		rt::fatal("sync: unlock of unlocked mutex");
 
 	queue *qu = detail::opaque<queue>(q_);
-	if (s & MUTEX_STARVING) {
-		rt::lock(&qu->lock);
-		rt::waiter *w = qu->waiters.pop();
-		if (w != nullptr) {
-			/* Hand-off: stays locked, now owned by w. */
-			state_.fetch_sub(MUTEX_WAITER,
-					 std::memory_order_release);
-			reinterpret_cast<mu_waiter *>(w)->handoff = true;
-		} else {
-			/* No waiter: starvation mode ends too. */
-			state_.fetch_and(~(MUTEX_LOCKED | MUTEX_STARVING),
-					 std::memory_order_release);
-		}
-		rt::unlock(&qu->lock);
-		if (w != nullptr)
-			rt::waiter_wake(w);
-		return;
-	}
-	/* Normal mode: free it at once; then wake a waiter unless one is
-	 * awake already, or the mutex was taken again (its holder's
-	 * unlock will look), or starvation mode began. */
-	s = state_.fetch_sub(MUTEX_LOCKED, std::memory_order_release) -
-	    MUTEX_LOCKED;
-	for (;;) {
-		if (s < MUTEX_WAITER ||
-		    (s & (MUTEX_LOCKED | MUTEX_WOKEN | MUTEX_STARVING)))
-			return;
-		if (state_.compare_exchange_weak(s, s | MUTEX_WOKEN,
-						 std::memory_order_relaxed,
-						 std::memory_order_relaxed))
-			break;
-	}
 	rt::lock(&qu->lock);
 	rt::waiter *w = qu->waiters.pop();
-	if (w != nullptr)
-		state_.fetch_sub(MUTEX_WAITER, std::memory_order_relaxed);
-	else /* a starvation-mode unlock took it first */
-		state_.fetch_and(~MUTEX_WOKEN, std::memory_order_relaxed);
+	s = state_.load(std::memory_order_relaxed);
+	if (w != nullptr && (s & MUTEX_STARVING)) {
+		/* Hand-off: stays locked, now owned by w. */
+		state_.fetch_sub(MUTEX_WAITER, std::memory_order_release);
+		reinterpret_cast<mu_waiter *>(w)->handoff = true;
+	} else {
+		if (w == nullptr) /* no waiter: starvation mode ends too */
+			state_.fetch_and(~(MUTEX_LOCKED | MUTEX_STARVING),
+					 std::memory_order_release);
+		else
+			state_.fetch_sub(MUTEX_LOCKED + MUTEX_WAITER,
+					 std::memory_order_release);
+	}
 	rt::unlock(&qu->lock);
 	if (w != nullptr)
 		rt::waiter_wake(w);

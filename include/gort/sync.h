@@ -67,7 +67,7 @@ public:
 
 private:
 	void lock_slow();
-	/* bit 0 locked, 1 starving, 2 woken, 3.. waiters (sync/mutex.cpp) */
+	/* bit 0 locked, bit 1 starving, bits 2.. waiters (sync/mutex.cpp) */
 	std::atomic<std::uint32_t> state_{0};
 	alignas(8) unsigned char q_[24]; /* lock + FIFO of waiters */
 };
