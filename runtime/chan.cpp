@@ -106,13 +106,6 @@ static void *slot(hchan *c, u32 i)
 	return c->buf + usize(i) * c->ops->size;
 }
 
-/* The ring index after @i: a compare, not a division, on the path of
- * every buffered element. */
-static u32 ring_next(const hchan *c, u32 i)
-{
-	return i + 1 == c->dataqsiz ? 0 : i + 1;
-}
-
 chan_result chan_try_send_locked(hchan *c, void *src, sudog **wake)
 {
 	if (c->closed)
@@ -133,7 +126,7 @@ chan_result chan_try_send_locked(hchan *c, void *src, sudog **wake)
 		race_acquire(to);
 		elem_move(c->ops, to, src);
 		race_release(to);
-		c->sendx = ring_next(c, c->sendx);
+		c->sendx = (c->sendx + 1) % c->dataqsiz;
 		c->qcount++;
 		return chan_result::done;
 	}
@@ -155,7 +148,7 @@ chan_result chan_try_recv_locked(hchan *c, void *dst, sudog **wake)
 			elem_destroy(c->ops, old);
 			elem_move(c->ops, old, snd->elem);
 			race_release(old);
-			c->recvx = ring_next(c, c->recvx);
+			c->recvx = (c->recvx + 1) % c->dataqsiz;
 			c->sendx = c->recvx;
 		}
 		/* The blocked sender completes after this receive. */
@@ -170,7 +163,7 @@ chan_result chan_try_recv_locked(hchan *c, void *dst, sudog **wake)
 		elem_move(c->ops, dst, old);
 		elem_destroy(c->ops, old);
 		race_release(old);
-		c->recvx = ring_next(c, c->recvx);
+		c->recvx = (c->recvx + 1) % c->dataqsiz;
 		c->qcount--;
 		return chan_result::done;
 	}
