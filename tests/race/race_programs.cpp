@@ -69,8 +69,9 @@ void exit_orders_nothing()
 	std::printf("%d\n", *shared); /* no happens-before edge */
 }
 
-/* A send happens before the matching receive completes: clean. */
-void send_before_receive()
+/* A send happens before the matching receive completes, and a close
+ * before a receive that returns because of it: clean either way. */
+void ordered_by_the_channel(bool close)
 {
 	gort::chan<int> ch(0);
 	gort::wait_group wg;
@@ -81,23 +82,10 @@ void send_before_receive()
 		wg.done();
 	});
 	bump();
-	ch.send(1);
-	wg.wait();
-}
-
-/* A close happens before a receive that returns because of it: clean. */
-void close_before_receive()
-{
-	gort::chan<int> ch(0);
-	gort::wait_group wg;
-	wg.add(1);
-	gort::go([&] {
-		(void)ch.recv();
-		std::printf("%d\n", *shared);
-		wg.done();
-	});
-	bump();
-	ch.close();
+	if (close)
+		ch.close();
+	else
+		ch.send(1);
 	wg.wait();
 }
 
@@ -220,8 +208,14 @@ const program programs[] = {
 	{"seed_data_race", seed_data_race},
 	{"go_statement_orders", go_statement_orders},
 	{"exit_orders_nothing", exit_orders_nothing},
-	{"send_before_receive", send_before_receive},
-	{"close_before_receive", close_before_receive},
+	{"send_before_receive",
+	 [] {
+		 ordered_by_the_channel(false);
+	 }},
+	{"close_before_receive",
+	 [] {
+		 ordered_by_the_channel(true);
+	 }},
 	{"unbuffered_receive_before_send_completes",
 	 [] {
 		 receive_before_send_completes(0);

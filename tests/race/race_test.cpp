@@ -5,38 +5,24 @@
  * unordered.  At procs 1 nothing runs in parallel, so a report there
  * shows that the scheduler's own hand-offs order nothing.
  */
-#include <gtest/gtest.h>
+#include "../runtime/proc_util.h"
 
-#include <cstdio>
+#include <gtest/gtest.h>
 #include <string>
-#include <sys/wait.h>
 
 namespace {
 
-struct outcome {
-	int status = -1;
-	std::string output;
-};
+using gort_test::run_result;
 
-outcome run_program(const std::string &name, int procs)
+run_result run_program(const std::string &name, int procs)
 {
-	std::string cmd = "TSAN_OPTIONS=halt_on_error=0:exitcode=66 " +
-			  std::string(GORT_RACE_PROGRAMS) + " " + name + " " +
-			  std::to_string(procs) + " 2>&1";
-	outcome o;
-	FILE *p = ::popen(cmd.c_str(), "r");
-	if (p == nullptr)
-		return o;
-	char buf[4096];
-	size_t n;
-	while ((n = std::fread(buf, 1, sizeof(buf), p)) > 0)
-		o.output.append(buf, n);
-	int st = ::pclose(p);
-	o.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-	return o;
+	return gort_test::run_command(
+		"TSAN_OPTIONS=halt_on_error=0:exitcode=66 " +
+		std::string(GORT_RACE_PROGRAMS) + " " + name + " " +
+		std::to_string(procs));
 }
 
-bool reported(const outcome &o)
+bool reported(const run_result &o)
 {
 	return o.output.find("WARNING: ThreadSanitizer: data race") !=
 	       std::string::npos;
@@ -68,18 +54,18 @@ TEST(race_detector, reports_exactly_the_races_the_go_memory_model_allows)
 {
 	for (const expectation &e : cases) {
 		for (int procs : {1, 2}) {
-			outcome o = run_program(e.name, procs);
+			run_result o = run_program(e.name, procs);
 			SCOPED_TRACE(std::string(e.name) + " at procs " +
 				     std::to_string(procs));
 			EXPECT_EQ(reported(o), e.racy) << o.output;
-			EXPECT_EQ(o.status, e.racy ? 66 : 0) << o.output;
+			EXPECT_EQ(o.exit_code, e.racy ? 66 : 0) << o.output;
 		}
 	}
 }
 
 TEST(race_detector, a_report_names_both_goroutines_accesses)
 {
-	outcome o = run_program("seed_data_race", 1);
+	run_result o = run_program("seed_data_race", 1);
 	ASSERT_TRUE(reported(o)) << o.output;
 	/* Both stacks lead to bump(), one a write, one a read or write. */
 	EXPECT_NE(o.output.find("Previous"), std::string::npos) << o.output;

@@ -48,19 +48,12 @@ struct run_result {
 	std::string output; /* stdout and stderr together */
 };
 
-/* Run tests/crash/<name> (under the cross emulator, if any). */
-inline run_result run_crash_program(const std::string &name)
+/* Run the shell command @cmd (2>&1 added) and collect what it said and
+ * how it ended. */
+inline run_result run_command(const std::string &cmd)
 {
-	std::string cmd;
-	/* Emulated, code runs many times slower: stretch the time slice
-	 * so that the seed programs' goroutines are preempted where they
-	 * would be natively (not at all, in the short ones). */
-	if (GORT_TEST_EMULATOR[0] != '\0')
-		cmd = "GORT_TIME_SLICE_MS=1000 " +
-		      std::string(GORT_TEST_EMULATOR) + " ";
-	cmd += std::string(GORT_CRASH_DIR) + "/" + name + " 2>&1";
 	run_result r;
-	FILE *p = ::popen(cmd.c_str(), "r");
+	FILE *p = ::popen((cmd + " 2>&1").c_str(), "r");
 	if (p == nullptr)
 		return r;
 	char buf[4096];
@@ -77,6 +70,19 @@ inline run_result run_crash_program(const std::string &name)
 	} else if (WIFSIGNALED(st))
 		r.signal = WTERMSIG(st);
 	return r;
+}
+
+/* Run tests/crash/<name> (under the cross emulator, if any). */
+inline run_result run_crash_program(const std::string &name)
+{
+	std::string cmd;
+	/* Emulated, code runs many times slower: stretch the time slice
+	 * so that the seed programs' goroutines are preempted where they
+	 * would be natively (not at all, in the short ones). */
+	if (GORT_TEST_EMULATOR[0] != '\0')
+		cmd = "GORT_TIME_SLICE_MS=1000 " +
+		      std::string(GORT_TEST_EMULATOR) + " ";
+	return run_command(cmd + std::string(GORT_CRASH_DIR) + "/" + name);
 }
 
 } // namespace gort_test
