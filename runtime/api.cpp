@@ -100,6 +100,11 @@ int set_procs(int n)
 	return rt::set_procs(n);
 }
 
+void dump_goroutines()
+{
+	rt::dump_goroutines();
+}
+
 int num_goroutine()
 {
 	return int(rt::sched.ngoroutines.load(std::memory_order_relaxed));

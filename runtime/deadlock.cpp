@@ -55,13 +55,6 @@ static long process_threads()
 	return std::strtol(q, nullptr, 10);
 }
 
-static void print_g(print_buf &b, g *gp)
-{
-	b.str("goroutine ").u64v(gp->goid).str(" [");
-	b.str(gp->waitreason != nullptr ? gp->waitreason : "waiting");
-	b.str("]:\n");
-}
-
 void checkdead_locked()
 {
 	if (!sched.deadlock_check || sched.stopping.load() ||
@@ -98,7 +91,7 @@ void checkdead_locked()
 			    gp->is_main != (pass == 0))
 				continue;
 			b.str("\n");
-			print_g(b, gp);
+			print_goroutine_locked(b, gp, nanotime());
 			b.flush();
 		}
 	}

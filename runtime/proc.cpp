@@ -190,7 +190,7 @@ void park(bool (*unlock_fn)(g *gp, void *arg), void *arg, const char *reason)
 	gp->waitreason = reason;
 	/* No clock read here (it was a tenth of a channel hand-off): as in
 	 * Go, whoever reports waiting times stamps a G it finds with 0. */
-	gp->waitsince = 0;
+	gp->waitsince.store(0, relaxed);
 	mp->park_unlock = unlock_fn;
 	mp->park_arg = arg;
 	if (switch_direct(mp, gp, true))
@@ -386,6 +386,8 @@ static void spawn_commit_as(void *handle, bool is_main)
 	gp->lockcount = 0;
 	gp->is_main = is_main;
 	gp->eh = eh_state{};
+	g *parent = mp != nullptr ? mp->curg : nullptr;
+	gp->parent_goid = parent != nullptr ? parent->goid : 0;
 	race_release(gp); /* for g_start_hook's acquire */
 	sched.ngoroutines.fetch_add(1, relaxed);
 	gp->status.store(gstatus::runnable, release);

@@ -94,8 +94,12 @@ struct g {
 	g *alllink = nullptr;	/* all_gs list; constant once linked */
 	u32 pool_slot = 0;	/* in sched.gfree; constant */
 	const char *waitreason = nullptr; /* valid while waiting */
-	i64 waitsince = 0;    /* when it began waiting, or 0: stamped lazily by
-			     whoever reports it (park() reads no clock) */
+	/* When it began waiting, or 0: park() reads no clock; the goroutine
+	 * dump stamps a waiting G it finds at 0 (as Go's GC does), so a
+	 * reported wait is at least that long.  park() and the dump write
+	 * it from different threads, hence atomic. */
+	std::atomic<i64> waitsince{0};
+	u64 parent_goid = 0;  /* who called go(); 0 for the main G */
 	m *lockedm = nullptr; /* lock_os_thread(); the G's own */
 	u32 lockcount = 0;    /* lock_os_thread() nesting; the G's own */
 	bool is_main = false; /* the G running run()'s function */
@@ -286,6 +290,11 @@ inline g *current_g()
 i64 nanotime();
 /* Every G struct ever made, through alllink.  Context: sched.lock held. */
 g *all_gs_locked();
+/* Print "goroutine N [state, M minutes]:" and where it was created, as
+ * Go's tracebacks head each goroutine.  Context: sched.lock held. */
+void print_goroutine_locked(struct print_buf &b, g *gp, i64 now);
+/* Every live goroutine's heading to standard error (dump.cpp). */
+void dump_goroutines();
 
 /* proc.cpp */
 bool g_cas_status(g *gp, gstatus from, gstatus to);

@@ -185,6 +185,12 @@ bool async_preemption();
  * that is not running a goroutine. */
 std::uint64_t goid();
 
+/* Print every live goroutine to standard error, as Go's tracebacks head
+ * them: "goroutine N [state, M minutes]:" (the minutes once a wait has
+ * lasted one) and "created by goroutine P".  For a service's admin
+ * endpoint; callable from any thread.  Backtraces are not printed yet. */
+void dump_goroutines();
+
 /* Keep the calling goroutine on its current OS thread, and that thread
  * for it alone, until as many unlock_os_thread() calls. */
 void lock_os_thread();

@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include "../race_build.h"
+#include "proc_util.h"
 #include <memory>
 #include <mutex>
 #include <random>
@@ -521,4 +522,55 @@ TEST(sched, a_sleeping_goroutine_is_not_a_deadlock)
 		done = true;
 	});
 	EXPECT_TRUE(done);
+}
+
+TEST(dump, lists_every_live_goroutine_with_its_state_and_creator)
+{
+	std::string out;
+	gort::run(
+		[&] {
+			gort::chan<int> never(0);
+			gort::wait_group started, done;
+			started.add(3);
+			done.add(3);
+			for (int i = 0; i < 3; i++)
+				gort::go([&] {
+					started.done();
+					(void)never.recv();
+					done.done();
+				});
+			started.wait();
+			/* They block right after started.done(): wait until
+			 * all three are parked (polling a condition). */
+			for (;;) {
+				gort_test::capture_stderr cap;
+				gort::dump_goroutines();
+				out = cap.text();
+				size_t n = 0;
+				for (size_t at = 0;
+				     (at = out.find("[chan receive]", at)) !=
+				     std::string::npos;
+				     at++)
+					n++;
+				if (n == 3)
+					break;
+				gort::yield();
+			}
+			never.close();
+			done.wait();
+		},
+		gort::config{.procs = 2});
+	EXPECT_EQ(out.rfind("goroutine 1 [running]:\n\n", 0), 0u)
+		<< "main first, running (it is the caller)\n"
+		<< out;
+	EXPECT_NE(out.find("[chan receive]:\ncreated by goroutine 1\n"),
+		  std::string::npos)
+		<< out;
+}
+
+TEST(dump, prints_nothing_without_a_runtime)
+{
+	gort_test::capture_stderr cap;
+	gort::dump_goroutines();
+	EXPECT_EQ(cap.text(), "");
 }

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fcntl.h>
 #include <string>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -84,5 +85,38 @@ inline run_result run_crash_program(const std::string &name)
 		      std::string(GORT_TEST_EMULATOR) + " ";
 	return run_command(cmd + std::string(GORT_CRASH_DIR) + "/" + name);
 }
+
+/* Standard error goes to a file while an object of this lives. */
+struct capture_stderr {
+	char path[64] = "/tmp/gort_stderr_XXXXXX";
+	int fd = -1, saved = -1;
+
+	capture_stderr()
+	{
+		fd = ::mkstemp(path);
+		saved = ::dup(2);
+		::dup2(fd, 2);
+	}
+	~capture_stderr()
+	{
+		::dup2(saved, 2);
+		::close(saved);
+		::close(fd);
+		::unlink(path);
+	}
+	std::string text() const
+	{
+		std::string s;
+		char buf[4096];
+		for (off_t off = 0;;) {
+			ssize_t n = ::pread(fd, buf, sizeof(buf), off);
+			if (n <= 0)
+				break;
+			s.append(buf, size_t(n));
+			off += n;
+		}
+		return s;
+	}
+};
 
 } // namespace gort_test

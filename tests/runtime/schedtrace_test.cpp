@@ -5,6 +5,8 @@
  */
 #include <gort.h>
 
+#include "proc_util.h"
+
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -19,39 +21,6 @@
 using namespace std::chrono_literals;
 
 namespace {
-
-/* Standard error goes to a file while an object of this lives. */
-struct capture_stderr {
-	char path[64] = "/tmp/gort_schedtrace_XXXXXX";
-	int fd = -1, saved = -1;
-
-	capture_stderr()
-	{
-		fd = ::mkstemp(path);
-		saved = ::dup(2);
-		::dup2(fd, 2);
-	}
-	~capture_stderr()
-	{
-		::dup2(saved, 2);
-		::close(saved);
-		::close(fd);
-		::unlink(path);
-	}
-	std::string text() const
-	{
-		std::string s;
-		char buf[4096];
-		for (off_t off = 0;;) {
-			ssize_t n = ::pread(fd, buf, sizeof(buf), off);
-			if (n <= 0)
-				break;
-			s.append(buf, size_t(n));
-			off += n;
-		}
-		return s;
-	}
-};
 
 std::vector<std::string> lines_of(const std::string &s)
 {
@@ -79,7 +48,7 @@ TEST(schedtrace, prints_go_shaped_lines_with_the_detail_asked_for)
 	::setenv("GORT_SCHEDDETAIL", "1", 1);
 	std::string out;
 	{
-		capture_stderr cap;
+		gort_test::capture_stderr cap;
 		gort::run(
 			[&] {
 				constexpr int BLOCKED = 3;
@@ -154,7 +123,7 @@ TEST(schedtrace, prints_go_shaped_lines_with_the_detail_asked_for)
 
 TEST(schedtrace, is_silent_unless_asked)
 {
-	capture_stderr cap;
+	gort_test::capture_stderr cap;
 	gort::run([] { gort::sleep(20ms); }, gort::config{.procs = 2});
 	EXPECT_EQ(cap.text().find("SCHED "), std::string::npos);
 }
