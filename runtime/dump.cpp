@@ -16,24 +16,33 @@ namespace gort::rt {
 static constexpr auto relaxed = std::memory_order_relaxed;
 static constexpr i64 MINUTE_NS = 60 * i64(1000000000);
 
+const char *gstatus_name(gstatus s)
+{
+	switch (s) {
+	case gstatus::idle:
+		return "idle";
+	case gstatus::runnable:
+		return "runnable";
+	case gstatus::running:
+		return "running";
+	case gstatus::waiting:
+		return "waiting";
+	case gstatus::syscall:
+		return "syscall";
+	case gstatus::dead:
+		return "dead";
+	}
+	return "?";
+}
+
 void print_goroutine_locked(print_buf &b, g *gp, i64 now)
 {
 	gstatus st = gp->status.load(relaxed);
 	b.str("goroutine ").u64v(gp->goid).str(" [");
-	switch (st) {
-	case gstatus::running:
-		b.str("running");
-		break;
-	case gstatus::runnable:
-		b.str("runnable");
-		break;
-	case gstatus::syscall:
-		b.str("syscall");
-		break;
-	default:
-		b.str(gp->waitreason != nullptr ? gp->waitreason : "waiting");
-		break;
-	}
+	if (st == gstatus::waiting && gp->waitreason != nullptr)
+		b.str(gp->waitreason);
+	else
+		b.str(gstatus_name(st));
 	if (st == gstatus::waiting) {
 		i64 since = gp->waitsince.load(relaxed);
 		if (since == 0)

@@ -293,6 +293,8 @@ g *all_gs_locked();
 /* Print "goroutine N [state, M minutes]:" and where it was created, as
  * Go's tracebacks head each goroutine.  Context: sched.lock held. */
 void print_goroutine_locked(struct print_buf &b, g *gp, i64 now);
+/* "running", "waiting", ...: a G status as the dumps print it. */
+const char *gstatus_name(gstatus s);
 /* Every live goroutine's heading to standard error (dump.cpp). */
 void dump_goroutines();
 

@@ -64,25 +64,6 @@ static const char *pstatus_name(pstatus s)
 	return "?";
 }
 
-static const char *gstatus_name(gstatus s)
-{
-	switch (s) {
-	case gstatus::idle:
-		return "idle";
-	case gstatus::runnable:
-		return "runnable";
-	case gstatus::running:
-		return "running";
-	case gstatus::waiting:
-		return "waiting";
-	case gstatus::syscall:
-		return "syscall";
-	case gstatus::dead:
-		return "dead";
-	}
-	return "?";
-}
-
 /* An id, or -1 for none, as Go prints them. */
 static void put_id(print_buf &b, bool have, u64 id)
 {
