@@ -83,6 +83,21 @@ void m_init_eh_slot(m *mp)
  * unusual (a locked G, a pending timer, the fairness tick, teardown, an
  * empty queue) takes the ordinary path through the scheduler.
  */
+/*
+ * @gp, parked by park() on @mp, is off its stack: mark it waiting and run
+ * its unlock callback, from which point a ready() may take it.  Returns
+ * false if the callback called the park off: gp is runnable again, and
+ * the caller's to run or queue.  Context: the scheduler context or the G
+ * that a direct switch went to.
+ */
+static bool park_commit(m *mp, g *gp)
+{
+	gp->status.store(gstatus::waiting, release);
+	bool (*fn)(g *, void *) = mp->park_unlock;
+	return fn == nullptr || fn(gp, mp->park_arg) ||
+	       !g_cas_status(gp, gstatus::waiting, gstatus::runnable);
+}
+
 static void finish_direct_switch(m *mp)
 {
 	g *prev = mp->requeue;
@@ -94,11 +109,7 @@ static void finish_direct_switch(m *mp)
 		runq_put(mp->pp, prev, false);
 		return;
 	}
-	/* As after_g's park: from here on a ready() may take prev. */
-	prev->status.store(gstatus::waiting, release);
-	bool (*fn)(g *, void *) = mp->park_unlock;
-	if (fn != nullptr && !fn(prev, mp->park_arg) &&
-	    g_cas_status(prev, gstatus::waiting, gstatus::runnable))
+	if (!park_commit(mp, prev))
 		runq_put(mp->pp, prev, true); /* called off: run it next */
 }
 
@@ -476,15 +487,8 @@ g *after_g(m *mp, g *gp)
 		gp->status.store(gstatus::runnable, release);
 		runq_put(mp->pp, gp, false);
 		return nullptr;
-	case g0_action::park: {
-		gp->status.store(gstatus::waiting, release);
-		bool (*fn)(g *, void *) = mp->park_unlock;
-		if (fn != nullptr && !fn(gp, mp->park_arg)) {
-			g_cas_status(gp, gstatus::waiting, gstatus::runnable);
-			return gp;
-		}
-		return nullptr;
-	}
+	case g0_action::park:
+		return park_commit(mp, gp) ? nullptr : gp; /* called off: run */
 	case g0_action::syscall_exit:
 		exitsyscall_queue(gp);
 		return nullptr;

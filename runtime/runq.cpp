@@ -93,7 +93,10 @@ u32 runq_len(p *pp)
 {
 	u32 h = pp->runq_head.load(acquire);
 	u32 t = pp->runq_tail.load(acquire);
-	return t - h + (pp->runnext.load(relaxed) != nullptr ? 1 : 0);
+	/* Read while others take and add: more than the ring holds is a
+	 * torn view, not a length. */
+	u32 n = t - h > RUNQ_SIZE ? RUNQ_SIZE : t - h;
+	return n + (pp->runnext.load(relaxed) != nullptr ? 1 : 0);
 }
 
 /* Copy half of @victim's ring into @pp's ring starting at @pp's tail;

@@ -27,6 +27,7 @@
 
 #include "runtime/print.h"
 #include "runtime/proc.h"
+#include "runtime/runq.h"
 
 #include <cstdlib>
 
@@ -73,14 +74,6 @@ static void put_id(print_buf &b, bool have, u64 id)
 		b.str("-1");
 }
 
-static u32 local_runq(p *pp)
-{
-	u32 h = pp->runq_head.load(relaxed);
-	u32 t = pp->runq_tail.load(relaxed);
-	u32 n = t - h > RUNQ_SIZE ? 0 : t - h; /* torn read: say 0 */
-	return n + (pp->runnext.load(relaxed) != nullptr ? 1 : 0);
-}
-
 static void detail_locked(u32 procs)
 {
 	print_buf b;
@@ -93,7 +86,7 @@ static void detail_locked(u32 procs)
 		b.str(" syscalltick=").u64v(pp->syscalltick.load(relaxed));
 		b.str(" m=");
 		put_id(b, mp != nullptr, mp != nullptr ? mp->id : 0);
-		b.str(" runqsize=").u64v(local_runq(pp));
+		b.str(" runqsize=").u64v(runq_len(pp));
 		b.str(" timers=").u64v(pp->ntimers);
 		b.str(" gfreecnt=").u64v(pp->ngfree).str("\n");
 		b.flush();
@@ -150,7 +143,7 @@ void schedtrace_print(schedtrace_state *st, i64 now)
 	for (u32 i = 0; i < procs; i++) {
 		if (i > 0)
 			b.str(" ");
-		b.u64v(local_runq(sched.allp[i]));
+		b.u64v(runq_len(sched.allp[i]));
 	}
 	b.str("]\n");
 	b.flush();

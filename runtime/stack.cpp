@@ -461,7 +461,8 @@ static bool trim_chunk(stack_class *c)
 	u32 group = 0;
 	u64 mask = slot_index_take_group(&c->unchecked, &group);
 	auto a = mask == 0 ? nullptr
-			   : static_cast<stack_arena *>(c->free.group[group]);
+			   : static_cast<stack_arena *>(slot_index_owner(
+				     &c->free, group * SLOT_GROUP));
 	for (; mask != 0; mask &= mask - 1) {
 		stack *s = &a->slots[__builtin_ctzll(mask)];
 		slot_index_remove(&c->free, slot_of(s));
