@@ -485,6 +485,17 @@ g *after_g(m *mp, g *gp)
 	switch (mp->action) {
 	case g0_action::yield:
 		gp->status.store(gstatus::runnable, release);
+		/* Nothing else local, but work waits globally: queue there
+		 * behind it, as Go's Gosched always does, so the scheduler
+		 * takes a batch from the global queue now.  Requeued locally,
+		 * a yield loop would let the global queue in only one G per
+		 * 61 schedules. */
+		if (sched.runq_size.load(relaxed) > 0 && runq_empty(mp->pp)) {
+			lock(&sched.lock);
+			globrunq_put_locked(gp);
+			unlock(&sched.lock);
+			return nullptr;
+		}
 		runq_put(mp->pp, gp, false);
 		return nullptr;
 	case g0_action::park:

@@ -503,9 +503,39 @@ TEST(sched_death, all_goroutines_asleep_is_a_deadlock)
 			    wg.wait();
 		    }),
 		    testing::ExitedWithCode(2),
+		    /* Each goroutine with its stack, the main one first;
+		     * the other says who created it. */
 		    "^fatal error: all goroutines are asleep - deadlock!\n\n"
-		    "goroutine 1 \\[sync.WaitGroup.Wait\\]:\n\n"
-		    "goroutine [0-9]+ \\[sync.WaitGroup.Wait\\]:\n$");
+		    "goroutine 1 \\[sync.WaitGroup.Wait\\]:\n"
+		    "(.+\n\t.+\n)*gort::wait_group::wait\\(\\)\\+0x[0-9a-f]+\n"
+		    "(.+\n\t.+\n)*gort_arch_start\\+0x[0-9a-f]+\n\t.+\n\n"
+		    "goroutine [0-9]+ \\[sync.WaitGroup.Wait\\]:\n"
+		    "(.+\n\t.+\n)*gort::wait_group::wait\\(\\)\\+0x[0-9a-f]+\n"
+		    "(.+\n\t.+\n)*gort_arch_start\\+0x[0-9a-f]+\n\t.+\n"
+		    "created by .* in goroutine 1\n\t.+\n\n$");
+}
+
+TEST(sched, a_yield_lets_the_global_queue_run)
+{
+	/* 5,000 new goroutines overflow the P's 256-slot ring into the
+	 * global queue.  A goroutine yielding in a loop must let them all
+	 * run within a few yields, as Go's Gosched does (it queues the
+	 * yielder globally), not one per 61 schedules: that would take
+	 * about 290,000 yields. */
+	constexpr int N = 5000;
+	int yields = 0;
+	gort::run(
+		[&] {
+			std::atomic<int> ran{0};
+			for (int i = 0; i < N; i++)
+				gort::go([&] { ran.fetch_add(1); });
+			while (ran.load() < N && yields < 100000) {
+				gort::yield();
+				yields++;
+			}
+		},
+		gort::config{.procs = 1});
+	EXPECT_LT(yields, 5000);
 }
 
 TEST(sched, a_sleeping_goroutine_is_not_a_deadlock)
