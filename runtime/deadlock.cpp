@@ -82,19 +82,10 @@ void checkdead_locked()
 
 	std::fflush(nullptr); /* what the program printed comes first */
 	print_buf b;
-	b.str("fatal error: all goroutines are asleep - deadlock!\n");
+	b.str("fatal error: all goroutines are asleep - deadlock!\n\n");
 	b.flush();
-	/* The main goroutine first, then the others, as Go lists them. */
-	for (int pass = 0; pass < 2; pass++) {
-		for (g *gp = all_gs_locked(); gp != nullptr; gp = gp->alllink) {
-			if (gp->status.load() != gstatus::waiting ||
-			    gp->is_main != (pass == 0))
-				continue;
-			b.str("\n");
-			print_goroutine_locked(b, gp, nanotime());
-			b.flush();
-		}
-	}
+	/* No M runs a goroutine: every stack is still, the dump exact. */
+	print_goroutines(nullptr, false);
 	exit_now(2);
 }
 

@@ -7,6 +7,7 @@
 #include "runtime/signal.h"
 
 #include <atomic>
+#include <cstdlib>
 #include <exception>
 #include <pthread.h>
 
@@ -16,11 +17,53 @@ static std::atomic<u64> g_next_fiber_id{1};
 
 void (*fiber_start_hook)() = nullptr;
 
+/*
+ * An exception that escapes a fiber's function: Go's uncaught panic.
+ *
+ * fiber_entry has no catch clause and gort_arch_start's CFI ends the
+ * call chain, so the unwinder's search phase finds no handler and
+ * __cxa_throw calls std::terminate before anything is unwound.  The
+ * terminate handler thus runs on the throwing stack, and the report can
+ * show where the exception was thrown, as Go's shows where panic() was
+ * called.  It is installed once per process; on a thread's own stack
+ * (not a fiber's) it hands over to the handler it replaced.
+ */
+static std::terminate_handler g_prev_terminate;
+static std::atomic<bool> g_terminate_installed{false};
+
+static void fiber_terminate()
+{
+	auto here = reinterpret_cast<uptr>(__builtin_frame_address(0));
+	stack *s = stack_find(here);
+	std::exception_ptr e = std::current_exception();
+	if (s == nullptr || e == nullptr) {
+		if (g_prev_terminate != nullptr)
+			g_prev_terminate();
+		std::abort();
+	}
+	const char *what = "a C++ exception not derived from std::exception";
+	try {
+		std::rethrow_exception(e);
+	} catch (const std::exception &x) {
+		what = x.what();
+	} catch (...) {
+	}
+	panic_uncaught(s->owner_id, what);
+}
+
+static void install_terminate_handler()
+{
+	if (g_terminate_installed.exchange(true))
+		return;
+	g_prev_terminate = std::set_terminate(fiber_terminate);
+}
+
 void fiber_init_thread(fiber *f)
 {
 	*f = fiber{};
 	f->id = 0;
 	signal_thread_init();
+	install_terminate_handler();
 #ifdef GORT_ASAN
 	pthread_attr_t attr;
 	void *addr = nullptr;
@@ -57,14 +100,10 @@ static void fiber_entry(void *p)
 	asan_finish_switch(nullptr);
 	if (fiber_start_hook != nullptr)
 		fiber_start_hook();
-	try {
-		f->fn(f->arg);
-	} catch (const std::exception &e) {
-		panic_uncaught(f->id, e.what());
-	} catch (...) {
-		panic_uncaught(f->id, "a C++ exception not derived from "
-				      "std::exception");
-	}
+	/* No try here: an exception nobody catches must find no handler
+	 * at all, so that the unwinder's search ends at gort_arch_start and
+	 * std::terminate runs on the intact stack (fiber_terminate). */
+	f->fn(f->arg);
 	f->done = true;
 	/* What the fiber did happens before whoever waits for its end
 	 * (run() returning, for the main goroutine), and before the next

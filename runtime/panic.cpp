@@ -5,8 +5,11 @@
 
 #include "arch/arch.h"
 #include "runtime/print.h"
+#include "runtime/symbolize.h"
+#include "runtime/traceback.h"
 
 #include <cstdio>
+#include <cstring>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -26,13 +29,42 @@ void fatal(const char *msg)
 	exit_now(2);
 }
 
+void (*panic_others_hook)() = nullptr;
+
+/* The frames above the throw (the terminate handler, std::terminate and
+ * the exception runtime's own) say nothing about the program: start at
+ * __cxa_throw, as Go's traceback starts at panic().  All frames if it is
+ * not found. */
+static int first_program_frame(const traceback *tb)
+{
+	for (int i = 0; i < tb->n; i++) {
+		symbol s;
+		symbolize(tb->pc[i] - 1, &s);
+		if (std::strstr(s.name, "__cxa_throw") != nullptr ||
+		    std::strstr(s.name, "__cxa_rethrow") != nullptr ||
+		    std::strstr(s.name, "rethrow_exception") != nullptr)
+			return i;
+	}
+	return 0;
+}
+
 void panic_uncaught(u64 goid, const char *what)
 {
 	std::fflush(nullptr);
 	print_buf b;
 	b.str("panic: ").str(what).str("\n\ngoroutine ").u64v(goid);
 	b.str(" [running]:\n");
+	traceback tb;
+	traceback_here(&tb);
+	int skip = first_program_frame(&tb);
+	for (int i = skip; i < tb.n; i++)
+		tb.pc[i - skip] = tb.pc[i];
+	tb.n -= skip;
+	print_traceback(b, &tb);
+	b.str("\n");
 	b.flush();
+	if (panic_others_hook != nullptr)
+		panic_others_hook();
 	exit_now(2);
 }
 

@@ -6,10 +6,12 @@
  *   exits with status 2, as Go's throw does.  The message is a constant
  *   with a file prefix so it can be searched for.
  * panic_uncaught(): a C++ exception escaped a goroutine's function.  Go
- *   prints "panic: <value>" and "goroutine N [running]:" and exits 2; so
- *   do we.
+ *   prints "panic: <value>", "goroutine N [running]:" with the stack
+ *   from the panic down, then (as with GOTRACEBACK=all) every other
+ *   goroutine, and exits 2; so do we.
  *
- * Neither allocates or takes a lock, so both work from any context.
+ * fatal() neither allocates nor takes a lock, so it works from any
+ * context.  panic_uncaught() symbolizes its backtrace, which allocates.
  */
 #pragma once
 
@@ -25,7 +27,12 @@ GORT_NORETURN void exit_now(int status);
 
 /* @what: the exception's what(), or a description of a non-standard
  * exception.  Flushes C stdio first so output the goroutine printed before
- * panicking is not lost.  Context: a goroutine's stack. */
+ * panicking is not lost.  Context: the terminate handler, on the stack
+ * that threw (fiber.cpp); not a signal handler. */
 GORT_NORETURN void panic_uncaught(u64 goid, const char *what);
+
+/* Prints the other goroutines after a panic's own stack; set by the
+ * scheduler (nullptr: fibers without a scheduler). */
+extern void (*panic_others_hook)();
 
 } // namespace gort::rt

@@ -42,8 +42,9 @@ static constexpr auto release = std::memory_order_release;
 
 static constexpr usize G_CHUNK_BYTES = 256 * 1024;
 
-/* All G structs ever made, linked through alllink; sched.lock. */
-static g *g_allgs = nullptr;
+/* All G structs ever made, linked through alllink: pushed under
+ * sched.lock, read by anyone (all_gs()). */
+static std::atomic<g *> g_allgs{nullptr};
 alignas(64) static unsigned char g_m0_storage[sizeof(m)];
 static u32 g_default_procs = 0; /* set_procs() outside run() */
 
@@ -288,8 +289,8 @@ static bool galloc_chunk_locked()
 		for (usize i = k; i < k + SLOT_GROUP; i++) {
 			gs[i].status.store(gstatus::dead, relaxed);
 			gs[i].pool_slot = group * SLOT_GROUP + u32(i - k);
-			gs[i].alllink = g_allgs;
-			g_allgs = &gs[i];
+			gs[i].alllink = g_allgs.load(relaxed);
+			g_allgs.store(&gs[i], release);
 			slot_index_put(&sched.gfree, gs[i].pool_slot);
 		}
 	}
@@ -384,7 +385,7 @@ void *spawn_prepare(usize size, usize align, void (*entry)(void *),
 	return reinterpret_cast<void *>(top);
 }
 
-static void spawn_commit_as(void *handle, bool is_main)
+static void spawn_commit_as(void *handle, bool is_main, uptr gopc)
 {
 	g *gp = static_cast<g *>(handle);
 	m *mp = current_m();
@@ -399,6 +400,7 @@ static void spawn_commit_as(void *handle, bool is_main)
 	gp->eh = eh_state{};
 	g *parent = mp != nullptr ? mp->curg : nullptr;
 	gp->parent_goid = parent != nullptr ? parent->goid : 0;
+	gp->gopc = gopc;
 	race_release(gp); /* for g_start_hook's acquire */
 	sched.ngoroutines.fetch_add(1, relaxed);
 	gp->status.store(gstatus::runnable, release);
@@ -409,7 +411,10 @@ static void spawn_commit_as(void *handle, bool is_main)
 
 void spawn_commit(void *handle)
 {
-	spawn_commit_as(handle, false);
+	/* The caller is gort::go(), inlined into the program's function
+	 * that called it: that is where the goroutine was created. */
+	spawn_commit_as(handle, false,
+			reinterpret_cast<uptr>(__builtin_return_address(0)));
 }
 
 void spawn_abort(void *handle)
@@ -680,6 +685,9 @@ int run_main(void (*fn)(void *), void *arg, const run_options &opt,
 	m_init_eh_slot(m0);
 	preempt_thread_init(m0);
 	fiber_start_hook = g_start_hook;
+	panic_others_hook = [] {
+		print_goroutines(current_g(), true);
+	};
 
 	/* Single-threaded until the main G is queued: no lock needed. */
 	u32 n = initial_procs(opt.procs);
@@ -697,7 +705,7 @@ int run_main(void (*fn)(void *), void *arg, const run_options &opt,
 	/* fiber_entry reads fn and arg when the G first runs. */
 	static_cast<g *>(h)->f.arg = arg;
 	static_cast<g *>(h)->f.fn = fn;
-	spawn_commit_as(h, true);
+	spawn_commit_as(h, true, 0);
 	sysmon_start();
 
 	schedule_loop(m0);
@@ -727,7 +735,7 @@ int run_main(void (*fn)(void *), void *arg, const run_options &opt,
 	}
 	netpoll_forget_waiters();
 	lock(&sched.lock);
-	for (g *gp = g_allgs; gp != nullptr; gp = gp->alllink) {
+	for (g *gp = all_gs(); gp != nullptr; gp = gp->alllink) {
 		gstatus st = gp->status.load(relaxed);
 		if (st == gstatus::dead || st == gstatus::idle)
 			continue;
@@ -754,10 +762,9 @@ int run_main(void (*fn)(void *), void *arg, const run_options &opt,
 	return 0;
 }
 
-/* Walk every G struct (deadlock reports).  Context: sched.lock held. */
-g *all_gs_locked()
+g *all_gs()
 {
-	return g_allgs;
+	return g_allgs.load(acquire);
 }
 
 void sleep_ns(i64 ns)

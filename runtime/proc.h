@@ -100,6 +100,7 @@ struct g {
 	 * it from different threads, hence atomic. */
 	std::atomic<i64> waitsince{0};
 	u64 parent_goid = 0;  /* who called go(); 0 for the main G */
+	uptr gopc = 0;	      /* where go() was called (a return address) */
 	m *lockedm = nullptr; /* lock_os_thread(); the G's own */
 	u32 lockcount = 0;    /* lock_os_thread() nesting; the G's own */
 	bool is_main = false; /* the G running run()'s function */
@@ -288,14 +289,21 @@ inline g *current_g()
 }
 
 i64 nanotime();
-/* Every G struct ever made, through alllink.  Context: sched.lock held. */
-g *all_gs_locked();
-/* Print "goroutine N [state, M minutes]:" and where it was created, as
- * Go's tracebacks head each goroutine.  Context: sched.lock held. */
-void print_goroutine_locked(struct print_buf &b, g *gp, i64 now);
+/* Every G struct ever made, through alllink.  The list only grows at its
+ * head and a G's alllink never changes, so it may be walked without a
+ * lock.  Context: any thread. */
+g *all_gs();
+/* "goroutine N [state, M minutes]:", as Go heads each goroutine's
+ * traceback.  @st: the status the caller read. */
+void print_goroutine_header(struct print_buf &b, g *gp, gstatus st, i64 now);
+/* Every live goroutine, with its backtrace, grouped (dump.cpp); @self
+ * is the goroutine running on the calling thread (shown from here), or
+ * nullptr; with @skip_self it is left out (a panic printed it already).
+ * Context: any thread but a signal handler; takes no lock. */
+void print_goroutines(g *self, bool skip_self);
 /* "running", "waiting", ...: a G status as the dumps print it. */
 const char *gstatus_name(gstatus s);
-/* Every live goroutine's heading to standard error (dump.cpp). */
+/* Every live goroutine to standard error (dump.cpp). */
 void dump_goroutines();
 
 /* proc.cpp */

@@ -105,7 +105,7 @@ static void detail_locked(u32 procs)
 		b.str("\n");
 		b.flush();
 	}
-	for (g *gp = all_gs_locked(); gp != nullptr; gp = gp->alllink) {
+	for (g *gp = all_gs(); gp != nullptr; gp = gp->alllink) {
 		gstatus st = gp->status.load(relaxed);
 		if (st == gstatus::dead || st == gstatus::idle)
 			continue;

@@ -633,6 +633,21 @@ stack *stack_find_guard(uptr addr)
 	return nullptr;
 }
 
+stack *stack_find(uptr addr)
+{
+	for (stack_arena *a = g_arenas.load(std::memory_order_acquire);
+	     a != nullptr; a = a->next) {
+		if (addr < a->first || addr >= a->end)
+			continue;
+		uptr off = addr - a->first;
+		u64 i = off / a->stride;
+		if (i < a->count && off % a->stride >= a->stride - a->size)
+			return &a->slots[i];
+		return nullptr;
+	}
+	return nullptr;
+}
+
 static usize parse_size(const char *v)
 {
 	char *end = nullptr;

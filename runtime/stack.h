@@ -135,6 +135,10 @@ const char *stack_err_text(stack_err e);
  * Context: signal handler; async-signal-safe, lock-free. */
 stack *stack_find_guard(uptr addr);
 
+/* The stack whose usable region [lo, hi) holds @addr, or nullptr.
+ * Context: any, including signal handlers; lock-free. */
+stack *stack_find(uptr addr);
+
 /* The default usable size: STACK_DEFAULT_BYTES unless GORT_STACK_SIZE
  * (bytes, or with a K/M suffix) or stack_set_default_size() says else. */
 usize stack_default_size();

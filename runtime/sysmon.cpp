@@ -22,6 +22,13 @@
  * With GORT_SCHEDTRACE set it also prints the scheduler's state at that
  * interval (schedtrace.cpp) and never sleeps without a timeout.
  *
+ * SIGQUIT: while run() runs, and unless the program had its own handler
+ * for it, SIGQUIT prints every goroutine and exits with status 2, as Go
+ * does.  The handler only raises a flag and wakes sysmon; sysmon, an
+ * ordinary thread holding no lock, prints the dump (dump.cpp), which may
+ * then take its time and allocate while the thread the signal
+ * interrupted stays where it was, whatever lock it held.
+ *
  * Fields: sched.sysmon_sleeping and the note belong to sched.lock;
  * p->sysmon_tick and p->sysmon_when are sysmon's alone.
  */
@@ -31,10 +38,12 @@
 #include "runtime/netpoll.h"
 #include "runtime/panic.h"
 #include "runtime/preempt.h"
+#include "runtime/print.h"
 #include "runtime/runq.h"
 #include "runtime/schedtrace.h"
 
 #include <pthread.h>
+#include <signal.h>
 
 namespace gort::rt {
 
@@ -84,11 +93,54 @@ static u32 retake(i64 now)
 	return n;
 }
 
+static std::atomic<bool> g_sigquit{false};
+static struct sigaction g_prev_sigquit;
+static bool g_sigquit_installed = false;
+
+/* Context: signal handler; async-signal-safe (an atomic store and a
+ * futex wake). */
+static void sigquit_handler(int)
+{
+	g_sigquit.store(true, std::memory_order_release);
+	sched.sysmon_note.store(1, std::memory_order_release);
+	futex_wake(&sched.sysmon_note, 1);
+}
+
+static void sigquit_install()
+{
+	g_sigquit.store(false, relaxed);
+	struct sigaction old = {};
+	if (::sigaction(SIGQUIT, nullptr, &old) != 0 ||
+	    old.sa_handler != SIG_DFL)
+		return; /* the program's own, or ignored: leave it */
+	struct sigaction sa = {};
+	sa.sa_handler = sigquit_handler;
+	sa.sa_flags = SA_ONSTACK | SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	g_sigquit_installed = ::sigaction(SIGQUIT, &sa, &g_prev_sigquit) == 0;
+}
+
+static void sigquit_restore()
+{
+	if (g_sigquit_installed)
+		::sigaction(SIGQUIT, &g_prev_sigquit, nullptr);
+	g_sigquit_installed = false;
+}
+
+static void sigquit_dump()
+{
+	print_str("SIGQUIT: quit\n\n");
+	print_goroutines(nullptr, false);
+	exit_now(2);
+}
+
 /* Sleep up to @ns (-1: until woken).  Returns false when run() ends. */
 static bool sysmon_sleep(i64 ns)
 {
 	futex_wait(&sched.sysmon_note, 0, ns);
 	sched.sysmon_note.store(0, relaxed);
+	if (g_sigquit.load(acquire))
+		sigquit_dump();
 	return !sched.stopping.load(relaxed);
 }
 
@@ -191,6 +243,7 @@ void sysmon_start()
 		fatal("sysmon: cannot create the monitor thread (the process "
 		      "or user thread limit was reached?)");
 	sched.sysmon_started = true;
+	sigquit_install();
 }
 
 /* run() is ending (sched.stopping is set): wake sysmon and join it. */
@@ -198,6 +251,7 @@ void sysmon_stop()
 {
 	if (!sched.sysmon_started)
 		return;
+	sigquit_restore();
 	lock(&sched.lock);
 	sysmon_wake_locked();
 	unlock(&sched.lock);

@@ -185,10 +185,13 @@ bool async_preemption();
  * that is not running a goroutine. */
 std::uint64_t goid();
 
-/* Print every live goroutine to standard error, as Go's tracebacks head
- * them: "goroutine N [state, M minutes]:" (the minutes once a wait has
- * lasted one) and "created by goroutine P".  For a service's admin
- * endpoint; callable from any thread.  Backtraces are not printed yet. */
+/* Print every live goroutine to standard error, as Go's tracebacks do:
+ * "goroutine N [state, M minutes]:" (the minutes once a wait has lasted
+ * one), its backtrace (function+offset, and the object and offset for
+ * addr2line), and "created by <function> in goroutine P".  Goroutines
+ * with the same state and stack are printed once, with a count.  For a
+ * service's admin endpoint; callable from any thread; takes no runtime
+ * lock.  SIGQUIT prints the same and exits with status 2. */
 void dump_goroutines();
 
 /* Keep the calling goroutine on its current OS thread, and that thread
