@@ -14,7 +14,7 @@ int run_main(void (*fn)(void *), void *arg, const run_options &opt,
 	     const char **err);
 void *spawn_prepare(usize size, usize align, void (*entry)(void *),
 		    usize stack_size, void **handle, const char **err);
-void spawn_commit(void *handle);
+void spawn_commit(void *handle, uptr gopc);
 void spawn_abort(void *handle);
 void sleep_ns(i64 ns);
 int set_procs(int n);
@@ -60,7 +60,11 @@ void *spawn_prepare(std::size_t size, std::size_t align, void (*entry)(void *),
 
 void spawn_commit(void *handle)
 {
-	rt::spawn_commit(handle);
+	/* The caller is gort::go(), inlined into the program's function
+	 * that called it (or, unoptimized, go() itself): where the goroutine
+	 * was created, for dumps. */
+	rt::spawn_commit(handle, reinterpret_cast<rt::uptr>(
+					 __builtin_return_address(0)));
 }
 
 void spawn_abort(void *handle)

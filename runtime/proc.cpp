@@ -409,12 +409,9 @@ static void spawn_commit_as(void *handle, bool is_main, uptr gopc)
 		preempt_check();
 }
 
-void spawn_commit(void *handle)
+void spawn_commit(void *handle, uptr gopc)
 {
-	/* The caller is gort::go(), inlined into the program's function
-	 * that called it: that is where the goroutine was created. */
-	spawn_commit_as(handle, false,
-			reinterpret_cast<uptr>(__builtin_return_address(0)));
+	spawn_commit_as(handle, false, gopc);
 }
 
 void spawn_abort(void *handle)
