@@ -10,6 +10,8 @@
 
 #include <benchmark/benchmark.h>
 
+#include <cstdio>
+
 using namespace gort_bench;
 
 namespace {
@@ -39,6 +41,35 @@ void BM_yield_gort(benchmark::State &state)
 {
 	run_ops(
 		state, [] { return yield_gort(YIELD_BATCH); }, 2 * YIELD_BATCH);
+}
+
+/* The execution tracer's cost: the same loops, recorded.  The trace file
+ * is written after each batch's clock stops. */
+const char *bench_trace_path()
+{
+	static char path[] = "/tmp/gort_bench_trace.json";
+	return path;
+}
+
+void BM_yield_gort_traced(benchmark::State &state)
+{
+	run_ops(
+		state,
+		[] { return yield_gort(YIELD_BATCH, bench_trace_path()); },
+		2 * YIELD_BATCH);
+	std::remove(bench_trace_path());
+}
+
+void BM_chan_pingpong_gort_traced(benchmark::State &state)
+{
+	run_ops(
+		state,
+		[] {
+			return chan_pingpong_gort(WAKE_BATCH, 1,
+						  bench_trace_path());
+		},
+		2 * WAKE_BATCH);
+	std::remove(bench_trace_path());
 }
 
 void BM_spawn_join_gort(benchmark::State &state)
@@ -158,6 +189,8 @@ void BM_sleep_late_nanosleep(benchmark::State &state)
 } // namespace
 
 BENCHMARK(BM_yield_gort)->UseManualTime();
+BENCHMARK(BM_yield_gort_traced)->UseManualTime();
+BENCHMARK(BM_chan_pingpong_gort_traced)->UseManualTime();
 BENCHMARK(BM_spawn_join_gort)
 	->ArgName("procs")
 	->Arg(1)

@@ -109,6 +109,16 @@ void dump_goroutines()
 	rt::dump_goroutines();
 }
 
+bool trace_start(const char *path)
+{
+	return rt::trace_start(path);
+}
+
+bool trace_stop()
+{
+	return rt::trace_stop();
+}
+
 int num_goroutine()
 {
 	return int(rt::sched.ngoroutines.load(std::memory_order_relaxed));

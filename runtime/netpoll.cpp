@@ -354,6 +354,7 @@ void inject_glist(g *list, p *pp)
 		list = gp->schedlink;
 		if (!g_cas_status(gp, gstatus::waiting, gstatus::runnable))
 			fatal("netpoll: a goroutine to wake is not waiting");
+		trace_ev(pp, trace_ev_type::go_unblock, gp->goid, 1);
 		if (pp != nullptr) {
 			runq_put(pp, gp, false);
 			continue;

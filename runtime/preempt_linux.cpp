@@ -278,6 +278,7 @@ static void preemptone(p *pp)
 	m *mp = pp->curm;
 	g *gp = mp != nullptr ? mp->curg : nullptr;
 	if (gp != nullptr) {
+		trace_ev(nullptr, trace_ev_type::preempt_req, gp->goid);
 		if (!gp->preempt.exchange(true, relaxed))
 			preempt_requests.fetch_add(1, relaxed);
 		if (sched.async_preempt && mp->sigmask != ~u64{0} &&
@@ -319,7 +320,7 @@ void preempt_check()
 	g *gp = mp != nullptr ? mp->curg : nullptr;
 	if (gp != nullptr && gp->preempt.exchange(false, relaxed)) {
 		preempt_requests.fetch_sub(1, relaxed);
-		gosched();
+		gosched_traced(trace_ev_type::go_preempt);
 	}
 }
 
@@ -346,7 +347,7 @@ extern "C" __attribute__((no_sanitize("address"))) void gort_preempt_park()
 	}
 	if (gp->preempt.exchange(false, relaxed))
 		preempt_requests.fetch_sub(1, relaxed);
-	gosched();
+	gosched_traced(trace_ev_type::go_preempt);
 	mp = current_m(); /* the same M: the G was pinned */
 	if (pin) {
 		mp->lockedg = nullptr;

@@ -149,8 +149,9 @@ void g_switch_to_scheduler(g *gp, m *mp)
 
 /* Switch from @gp to the next G of this P's queue, which will finish
  * @gp off (park it if @park, else requeue it).  False, having done
- * nothing, if the scheduler context must decide instead. */
-static bool switch_direct(m *mp, g *gp, bool park)
+ * nothing, if the scheduler context must decide instead.  @why: how the
+ * tracer records the switch (trace.h, go_switch). */
+static bool switch_direct(m *mp, g *gp, bool park, u64 why)
 {
 	p *pp = mp->pp;
 	if (mp->lockedg != nullptr ||
@@ -176,12 +177,13 @@ static bool switch_direct(m *mp, g *gp, bool park)
 	mp->curg = next;
 	mp->requeue = gp;
 	mp->requeue_park = park;
+	trace_ev_cheap(pp, trace_ev_type::go_switch, next->goid, why);
 	/* Resumed by the scheduler or by another G's direct switch. */
 	switch_away(gp, mp, &next->f);
 	return true;
 }
 
-void gosched()
+void gosched_traced(trace_ev_type why)
 {
 	m *mp = current_m();
 	g *gp = mp != nullptr ? mp->curg : nullptr;
@@ -189,8 +191,12 @@ void gosched()
 		::sched_yield();
 		return;
 	}
-	if (switch_direct(mp, gp, false))
+	if (switch_direct(mp, gp, false,
+			  why == trace_ev_type::go_preempt
+				  ? TRACE_SWITCH_PREEMPT
+				  : TRACE_SWITCH_YIELD))
 		return;
+	trace_ev_cheap(mp->pp, why, gp->goid);
 	mp->action = g0_action::yield;
 	g_switch_to_scheduler(gp, mp);
 }
@@ -205,8 +211,10 @@ void park(bool (*unlock_fn)(g *gp, void *arg), void *arg, const char *reason)
 	gp->waitsince.store(0, relaxed);
 	mp->park_unlock = unlock_fn;
 	mp->park_arg = arg;
-	if (switch_direct(mp, gp, true))
+	if (switch_direct(mp, gp, true, reinterpret_cast<uptr>(reason)))
 		return;
+	trace_ev_cheap(mp->pp, trace_ev_type::go_block, gp->goid,
+		       reinterpret_cast<uptr>(reason));
 	mp->action = g0_action::park;
 	g_switch_to_scheduler(gp, mp);
 }
@@ -234,6 +242,14 @@ void ready(g *gp)
 	if (unlikely(gp->status.load(relaxed) != gstatus::waiting))
 		fatal("ready: the goroutine is not waiting");
 	gp->status.store(gstatus::runnable, release);
+	if (unlikely(trace_on())) {
+		m *mp = current_m();
+		if (mp != nullptr && mp->pp != nullptr)
+			trace_ev_cheap(mp->pp, trace_ev_type::go_unblock,
+				       gp->goid);
+		else
+			trace_ev(nullptr, trace_ev_type::go_unblock, gp->goid);
+	}
 	runqput_any(gp, true);
 }
 
@@ -401,6 +417,7 @@ static void spawn_commit_as(void *handle, bool is_main, uptr gopc)
 	g *parent = mp != nullptr ? mp->curg : nullptr;
 	gp->parent_goid = parent != nullptr ? parent->goid : 0;
 	gp->gopc = gopc;
+	trace_ev_here(trace_ev_type::go_create, gp->goid, gp->parent_goid);
 	race_release(gp); /* for g_start_hook's acquire */
 	sched.ngoroutines.fetch_add(1, relaxed);
 	gp->status.store(gstatus::runnable, release);
@@ -438,6 +455,7 @@ static void begin_stop()
 static void gdestroy(m *mp, g *gp)
 {
 	bool is_main = gp->is_main;
+	trace_ev(mp->pp, trace_ev_type::go_end, gp->goid);
 	preempt_clear(gp);
 	if (gp->lockedm != nullptr) {
 		gp->lockedm->lockedg = nullptr;
@@ -468,6 +486,7 @@ g *run_g(m *mp, g *gp, bool inherit)
 	preempt_clear(gp);
 	if (!inherit)
 		p_tick(mp->pp);
+	trace_ev_cheap(mp->pp, trace_ev_type::go_start, gp->goid);
 	fiber_switch(&mp->g0, &gp->f);
 	/* Not necessarily gp: it may have yielded straight to another G,
 	 * which is the one that came back. */
@@ -702,6 +721,7 @@ int run_main(void (*fn)(void *), void *arg, const run_options &opt,
 	/* fiber_entry reads fn and arg when the G first runs. */
 	static_cast<g *>(h)->f.arg = arg;
 	static_cast<g *>(h)->f.fn = fn;
+	trace_run_begin();
 	spawn_commit_as(h, true, 0);
 	sysmon_start();
 
@@ -731,6 +751,7 @@ int run_main(void (*fn)(void *), void *arg, const run_options &opt,
 		mp = next;
 	}
 	netpoll_forget_waiters();
+	trace_run_end(); /* every M but this one is gone */
 	lock(&sched.lock);
 	for (g *gp = all_gs(); gp != nullptr; gp = gp->alllink) {
 		gstatus st = gp->status.load(relaxed);

@@ -47,6 +47,7 @@
 #include "runtime/fiber.h"
 #include "runtime/lock.h"
 #include "runtime/slot_index.h"
+#include "runtime/trace.h"
 #include "runtime/types.h"
 
 #include <atomic>
@@ -193,6 +194,7 @@ struct p {
 	g *gfree = nullptr;
 	u32 ngfree = 0;
 	u64 goid_next = 0, goid_end = 0;
+	trace_buf trace; /* the owner's (trace.h) */
 };
 
 constexpr u32 MAX_PROCS = 1024;
@@ -310,7 +312,13 @@ void dump_goroutines();
 bool g_cas_status(g *gp, gstatus from, gstatus to);
 void ready(g *gp);
 void park(bool (*unlock)(g *gp, void *arg), void *arg, const char *reason);
-void gosched();
+/* yield(): requeue the running G; traced as @why (go_yield, or
+ * go_preempt when a preemption asked for it). */
+void gosched_traced(trace_ev_type why);
+inline void gosched()
+{
+	gosched_traced(trace_ev_type::go_yield);
+}
 void g_switch_to_scheduler(g *gp, m *mp);
 
 /* sched.cpp */

@@ -119,11 +119,13 @@ void acquirep(m *mp, p *pp)
 	mp->pp = pp;
 	pp->curm = mp;
 	pp->status = pstatus::running;
+	trace_ev(pp, trace_ev_type::proc_start, 0, mp->id);
 }
 
 p *releasep(m *mp)
 {
 	p *pp = mp->pp;
+	trace_ev(pp, trace_ev_type::proc_stop, 0, mp->id);
 	mp->pp = nullptr;
 	pp->curm = nullptr;
 	return pp;
@@ -423,6 +425,7 @@ static g *netpoll_take(p *pp, g *list)
 	g *gp = list;
 	if (!g_cas_status(gp, gstatus::waiting, gstatus::runnable))
 		fatal("netpoll: a goroutine to wake is not waiting");
+	trace_ev(pp, trace_ev_type::go_unblock, gp->goid, 1);
 	inject_glist(gp->schedlink, pp);
 	return gp;
 }
@@ -499,8 +502,11 @@ static g *steal_work(m *mp, p *pp)
 				if (g *gp = runq_get(pp, &inherit))
 					return gp;
 			}
-			if (g *gp = runq_steal(pp, victim, false))
+			if (g *gp = runq_steal(pp, victim, false)) {
+				trace_ev(pp, trace_ev_type::steal, gp->goid,
+					 victim->id);
 				return gp;
+			}
 			/* On the last pass also runnext, but give a running
 			 * victim ~3 us to take it itself first (Go sleeps
 			 * 3 us): a G readied by its P's running G is usually
@@ -508,8 +514,11 @@ static g *steal_work(m *mp, p *pp)
 			if (last && victim->runnext.load(relaxed) != nullptr) {
 				for (int i = 0; i < RUNNEXT_GRACE_SPINS; i++)
 					arch_relax();
-				if (g *gp = runq_steal(pp, victim, true))
+				if (g *gp = runq_steal(pp, victim, true)) {
+					trace_ev(pp, trace_ev_type::steal,
+						 gp->goid, victim->id);
 					return gp;
+				}
 			}
 		}
 	}

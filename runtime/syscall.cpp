@@ -42,6 +42,7 @@ void entersyscall(bool handoff_now)
 	if (gp == nullptr || mp->pp == nullptr)
 		return; /* a plain thread, or already inside a call */
 	p *pp = mp->pp;
+	trace_ev(pp, trace_ev_type::go_syscall, gp->goid);
 	gp->status.store(gstatus::syscall, release);
 	mp->curg = nullptr;
 	mp->syscallg = gp;
@@ -64,6 +65,8 @@ static void resume_on(m *mp, g *gp, p *pp)
 	mp->curg = gp;
 	mp->syscallg = nullptr;
 	gp->status.store(gstatus::running, release);
+	trace_ev(pp, trace_ev_type::go_sysexit, gp->goid, 1);
+	trace_ev(pp, trace_ev_type::go_start, gp->goid);
 }
 
 void exitsyscall()
@@ -92,6 +95,7 @@ void exitsyscall()
 	 * stack (exitsyscall_queue), then this M looks for a P or sleeps. */
 	mp->curg = gp;
 	mp->syscallg = nullptr;
+	trace_ev(nullptr, trace_ev_type::go_sysexit, gp->goid, 0);
 	mp->action = g0_action::syscall_exit;
 	g_switch_to_scheduler(gp, mp);
 }

@@ -87,6 +87,7 @@ static u32 retake(i64 now)
 		if (!pp->status.compare_exchange_strong(
 			    want, pstatus::running, std::memory_order_acq_rel))
 			continue; /* its M came back first */
+		trace_ev(nullptr, trace_ev_type::handoff, 0, pp->id);
 		handoffp(pp);
 		n++;
 	}

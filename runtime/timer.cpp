@@ -13,6 +13,7 @@
 #include "runtime/netpoll.h"
 #include "runtime/panic.h"
 #include "runtime/sysalloc.h"
+#include "runtime/trace.h"
 
 #include <cstring>
 #include <sched.h>
@@ -193,8 +194,10 @@ void timers_run(p *pp, i64 now)
 	if (first == 0 || first > now)
 		return;
 	lock(&pp->timer_lock);
+	u32 fired = 0;
 	while (pp->ntimers > 0 && pp->timers[0]->when <= now) {
 		timer *t = pp->timers[0];
+		fired++;
 		bool periodic = t->period > 0;
 		if (periodic) {
 			/* Skip missed periods, as a Go ticker drops ticks. */
@@ -216,6 +219,9 @@ void timers_run(p *pp, i64 now)
 	}
 	update_timer0(pp);
 	unlock(&pp->timer_lock);
+	/* Not on @pp's buffer: the caller may not own it (a stealer). */
+	if (fired > 0)
+		trace_ev_here(trace_ev_type::timer_fire, 0, fired);
 }
 
 i64 timers_earliest()

@@ -23,7 +23,7 @@
 
 namespace gort_bench {
 
-std::uint64_t yield_gort(std::uint64_t rounds)
+std::uint64_t yield_gort(std::uint64_t rounds, const char *trace_path)
 {
 	std::uint64_t ns = 0;
 	gort::run(
@@ -35,11 +35,15 @@ std::uint64_t yield_gort(std::uint64_t rounds)
 					gort::yield();
 				wg.done();
 			};
+			if (trace_path != nullptr)
+				gort::trace_start(trace_path);
 			std::uint64_t t0 = now_ns();
 			gort::go(body);
 			gort::go(body);
 			wg.wait();
 			ns = now_ns() - t0;
+			if (trace_path != nullptr)
+				gort::trace_stop();
 		},
 		gort::config{.procs = 1});
 	return ns;
@@ -95,7 +99,8 @@ std::uint64_t wake_gort(std::uint64_t rounds, int procs)
 	return ns;
 }
 
-std::uint64_t chan_pingpong_gort(std::uint64_t rounds, int procs)
+std::uint64_t chan_pingpong_gort(std::uint64_t rounds, int procs,
+				 const char *trace_path)
 {
 	std::uint64_t ns = 0;
 	gort::run(
@@ -109,12 +114,16 @@ std::uint64_t chan_pingpong_gort(std::uint64_t rounds, int procs)
 			ping.send(
 				0); /* the replier runs before the clock starts */
 			(void)pong.recv();
+			if (trace_path != nullptr)
+				gort::trace_start(trace_path);
 			std::uint64_t t0 = now_ns();
 			for (std::uint64_t i = 0; i < rounds; i++) {
 				ping.send(1);
 				(void)pong.recv();
 			}
 			ns = now_ns() - t0;
+			if (trace_path != nullptr)
+				gort::trace_stop();
 			ping.close();
 			(void)pong.recv();
 		},

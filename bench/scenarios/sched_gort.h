@@ -11,8 +11,11 @@
 namespace gort_bench {
 
 /* Two goroutines on one P, each calling gort::yield() @rounds times
- * (2 * @rounds switches).  Peer: Go's runtime.Gosched ping-pong. */
-std::uint64_t yield_gort(std::uint64_t rounds);
+ * (2 * @rounds switches).  Peer: Go's runtime.Gosched ping-pong.  With
+ * @trace_path, the execution tracer records the timed part into it (the
+ * file is written after the clock stops). */
+std::uint64_t yield_gort(std::uint64_t rounds,
+			 const char *trace_path = nullptr);
 
 /* Spawn @n goroutines that each call wait_group::done(), and wait for all
  * of them, at @procs processors.  Peer: Go's go + WaitGroup. */
@@ -25,7 +28,8 @@ std::uint64_t wake_gort(std::uint64_t rounds, int procs);
 
 /* Unbuffered channel ping-pong between two goroutines, @rounds round
  * trips (2 * @rounds messages), at @procs.  Peer: Go's, Boost.Fiber's. */
-std::uint64_t chan_pingpong_gort(std::uint64_t rounds, int procs);
+std::uint64_t chan_pingpong_gort(std::uint64_t rounds, int procs,
+				 const char *trace_path = nullptr);
 
 /* A producer sends @items ints through a channel of capacity 128 to a
  * consumer, at @procs.  Peer: Go's, Boost.Fiber's buffered_channel. */

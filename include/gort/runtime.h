@@ -194,6 +194,18 @@ std::uint64_t goid();
  * lock.  SIGQUIT prints the same and exits with status 2. */
 void dump_goroutines();
 
+/* The execution tracer (Go's runtime/trace): record what every P does
+ * (goroutines starting, blocking and why, unblocking, syscalls, steals,
+ * preemption, timers, the netpoller) until trace_stop(), which writes
+ * @path as Chrome trace-event JSON (Perfetto, chrome://tracing, or
+ * tools/trace's gort-trace-html for a timeline page).  GORT_TRACE=<file>
+ * traces a whole run().  trace_start returns false if a trace is already
+ * running or @path cannot be created; trace_stop false if none was
+ * running or the file could not be written.  A run() that ends stops
+ * its trace.  Callable from any thread. */
+bool trace_start(const char *path);
+bool trace_stop();
+
 /* Keep the calling goroutine on its current OS thread, and that thread
  * for it alone, until as many unlock_os_thread() calls. */
 void lock_os_thread();

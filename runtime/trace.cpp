@@ -1,0 +1,289 @@
+/*
+ * runtime/trace.cpp - the tracer's recording side: event buffers, start
+ * and stop (trace.h explains the design; trace_json.cpp writes the file).
+ *
+ * Invariants:
+ *   INV-TRACE-1: only a P's owner appends to p->trace (the shared buffer:
+ *     only under g_shared_lock); a chunk's next never changes once the
+ *     chunk is on a list; a chunk that is not the head is full, its n
+ *     set before it stopped being the head; the head's events end at pos.
+ *   INV-TRACE-2: g_trace_gen is 0 or the generation being recorded;
+ *     start and stop are serialised by g_ctl_lock, and a generation's
+ *     buffers are read only after g_trace_gen went back to 0.
+ *   INV-TRACE-3: chunks are freed only by trace_run_end(), when no M runs.
+ */
+#include "runtime/trace.h"
+
+#include "runtime/print.h"
+#include "runtime/proc.h"
+#include "runtime/sysalloc.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <fcntl.h>
+#include <unistd.h>
+
+#if defined(__x86_64__)
+#include <x86intrin.h>
+#endif
+
+namespace gort::rt {
+
+static constexpr auto relaxed = std::memory_order_relaxed;
+static constexpr auto acquire = std::memory_order_acquire;
+static constexpr auto release = std::memory_order_release;
+static constexpr u32 CHUNK_EVENTS =
+	sizeof(trace_chunk::ev) / sizeof(trace_event);
+static constexpr usize TRACE_KEEP_BYTES = 32u << 20;
+
+std::atomic<u32> g_trace_gen{0};
+
+static rt_lock g_ctl_lock;    /* start and stop */
+static rt_lock g_shared_lock; /* g_shared */
+static trace_buf g_shared;
+static u32 g_last_gen = 0;
+static char g_path[4096];
+static trace_capture g_cap;
+static std::atomic<usize> g_bytes{0}; /* chunks ever allocated */
+static usize g_max_bytes = 0;
+static std::atomic<u64> g_dropped{0};
+static bool g_from_env = false;
+
+u64 trace_ticks()
+{
+#if defined(__x86_64__)
+	return __rdtsc();
+#elif defined(__aarch64__)
+	u64 v;
+	asm volatile("mrs %0, cntvct_el0" : "=r"(v));
+	return v;
+#else
+	return u64(nanotime());
+#endif
+}
+
+trace_buf *trace_buffer(u32 i)
+{
+	if (i == MAX_PROCS)
+		return &g_shared;
+	p *pp = sched.allp[i];
+	return pp != nullptr ? &pp->trace : nullptr;
+}
+
+/* A chunk for @b: a spare one, or a new one while under the cap. */
+static trace_chunk *chunk_get(trace_buf *b)
+{
+	if (trace_chunk *c = b->spare) {
+		b->spare = c->next;
+		return c;
+	}
+	if (g_bytes.fetch_add(sizeof(trace_chunk), relaxed) +
+		    sizeof(trace_chunk) >
+	    g_max_bytes) {
+		g_bytes.fetch_sub(sizeof(trace_chunk), relaxed);
+		return nullptr;
+	}
+	return static_cast<trace_chunk *>(sysalloc(sizeof(trace_chunk)));
+}
+
+/* @b's chunks are of an older generation: keep them as spares. */
+static void buf_renew(trace_buf *b, u32 gen)
+{
+	trace_chunk *c = b->head.load(relaxed);
+	b->head.store(nullptr, relaxed);
+	b->pos.store(nullptr, relaxed);
+	b->end = nullptr;
+	while (c != nullptr) {
+		trace_chunk *next = c->next;
+		c->next = b->spare;
+		b->spare = c;
+		c = next;
+	}
+	b->since_stamp = 0;
+	/* Release: a reader that sees the new generation sees the emptied
+	 * list. */
+	b->gen.store(gen, release);
+}
+
+void trace_event_slow(p *pp, trace_ev_type t, u64 goid, u64 arg, bool cheap)
+{
+	u32 gen = g_trace_gen.load(acquire);
+	if (gen == 0)
+		return;
+	trace_buf *b = &g_shared;
+	if (pp != nullptr)
+		b = &pp->trace;
+	else
+		lock(&g_shared_lock);
+	if (b->gen.load(relaxed) != gen)
+		buf_renew(b, gen);
+	trace_event *e = b->pos.load(relaxed);
+	if (e == b->end) { /* no chunk yet, or the head is full */
+		trace_chunk *fresh = chunk_get(b);
+		if (fresh == nullptr) {
+			g_dropped.fetch_add(1, relaxed);
+			if (pp == nullptr)
+				unlock(&g_shared_lock);
+			return;
+		}
+		trace_chunk *old = b->head.load(relaxed);
+		if (old != nullptr)
+			old->n = CHUNK_EVENTS;
+		fresh->next = old;
+		fresh->n = 0;
+		e = fresh->ev;
+		b->end = fresh->ev + CHUNK_EVENTS;
+		b->pos.store(e, relaxed);
+		/* Release: the reader that finds the new head finds the old
+		 * one's n and the new one's link. */
+		b->head.store(fresh, release);
+	}
+	u64 ticks = 0;
+	if (!cheap || ++b->since_stamp >= TRACE_STAMP_EVERY) {
+		ticks = trace_ticks();
+		b->since_stamp = 0;
+	}
+	*e = trace_event{
+		ticks, trace_word(t, pp != nullptr ? pp->id : TRACE_NO_P, goid),
+		arg};
+	b->pos.store(e + 1, release);
+	if (pp == nullptr)
+		unlock(&g_shared_lock);
+}
+
+void trace_event_here(trace_ev_type t, u64 goid, u64 arg, bool cheap)
+{
+	m *mp = current_m();
+	trace_event_slow(mp != nullptr ? mp->pp : nullptr, t, goid, arg,
+			 cheap && mp != nullptr && mp->pp != nullptr);
+}
+
+static usize max_bytes()
+{
+	usize mb = 256;
+	if (const char *v = std::getenv("GORT_TRACE_MAX_MB")) {
+		long n = std::strtol(v, nullptr, 10);
+		if (n > 0)
+			mb = usize(n);
+	}
+	return mb << 20;
+}
+
+bool trace_start(const char *path)
+{
+	if (path == nullptr || path[0] == '\0' ||
+	    std::strlen(path) >= sizeof(g_path))
+		return false;
+	lock(&g_ctl_lock);
+	if (g_trace_gen.load(relaxed) != 0) {
+		unlock(&g_ctl_lock);
+		return false;
+	}
+	/* Create the file now, so that a bad path fails here, not at the
+	 * end of a long run. */
+	int fd = ::open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		unlock(&g_ctl_lock);
+		return false;
+	}
+	::close(fd);
+	std::memcpy(g_path, path, std::strlen(path) + 1);
+	g_max_bytes = max_bytes();
+	g_dropped.store(0, relaxed);
+	g_cap = trace_capture{};
+	g_cap.ns0 = nanotime();
+	g_cap.ticks0 = trace_ticks();
+	if (++g_last_gen == 0)
+		g_last_gen = 1;
+	g_cap.gen = g_last_gen;
+	g_trace_gen.store(g_last_gen, release);
+	/* Who runs where as the trace begins: the writer's lanes start
+	 * with them (a direct switch's event names only the G it starts).
+	 * sched.lock keeps an M from exiting under the look (racy, as a
+	 * picture: a G may switch right after). */
+	lock(&sched.lock);
+	u32 procs = sched.procs.load(relaxed);
+	for (u32 i = 0; i < procs; i++) {
+		p *pp = sched.allp[i];
+		m *mp = pp != nullptr ? pp->curm : nullptr;
+		g *gp = mp != nullptr ? mp->curg : nullptr;
+		if (gp != nullptr)
+			trace_event_slow(nullptr, trace_ev_type::go_running,
+					 gp->goid, i, false);
+	}
+	unlock(&sched.lock);
+	unlock(&g_ctl_lock);
+	return true;
+}
+
+bool trace_stop()
+{
+	lock(&g_ctl_lock);
+	if (g_trace_gen.load(relaxed) == 0) {
+		unlock(&g_ctl_lock);
+		return false;
+	}
+	g_trace_gen.store(0, release);
+	g_cap.ticks1 = trace_ticks();
+	g_cap.ns1 = nanotime();
+	g_cap.dropped = g_dropped.load(relaxed);
+	g_cap.procs = sched.procs.load(relaxed);
+	bool ok = trace_write_json(g_path, &g_cap);
+	if (!ok) {
+		print_buf b;
+		b.str("gort: trace: cannot write ").str(g_path).str("\n");
+		b.flush();
+	}
+	unlock(&g_ctl_lock);
+	return ok;
+}
+
+void trace_run_begin()
+{
+	const char *v = std::getenv("GORT_TRACE");
+	g_from_env = false;
+	if (v == nullptr || v[0] == '\0')
+		return;
+	if (trace_start(v)) {
+		g_from_env = true;
+		return;
+	}
+	print_buf b;
+	b.str("gort: GORT_TRACE: cannot create ").str(v);
+	b.str(" (is its directory there and writable?); not tracing\n");
+	b.flush();
+}
+
+void trace_run_end()
+{
+	/* A trace the program left running ends with run(). */
+	if (g_trace_gen.load(relaxed) != 0)
+		trace_stop();
+	g_from_env = false;
+	/* No M runs (INV-TRACE-3).  Keep up to TRACE_KEEP_BYTES of chunks
+	 * for the next run's trace (a program that traces each of many short
+	 * runs would otherwise fault in fresh pages every time); give back
+	 * the rest. */
+	usize kept = 0;
+	for (u32 i = 0; i <= MAX_PROCS; i++) {
+		trace_buf *b = trace_buffer(i);
+		if (b == nullptr)
+			continue;
+		buf_renew(b, 0);
+		trace_chunk *keep = nullptr;
+		while (trace_chunk *c = b->spare) {
+			b->spare = c->next;
+			if (kept + sizeof(trace_chunk) <= TRACE_KEEP_BYTES) {
+				kept += sizeof(trace_chunk);
+				c->next = keep;
+				keep = c;
+			} else {
+				sysfree(c, sizeof(trace_chunk));
+			}
+		}
+		b->spare = keep;
+	}
+	g_bytes.store(kept, relaxed);
+}
+
+} // namespace gort::rt

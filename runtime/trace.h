@@ -1,0 +1,193 @@
+/*
+ * runtime/trace.h - the execution tracer: what every P did, event by
+ * event, written out as Chrome trace-event JSON (trace_json.cpp) for
+ * Perfetto, chrome://tracing or tools/trace's HTML timeline.
+ *
+ * Recording.  Off by default; gort::trace_start(path), or GORT_TRACE=<file>
+ * for a whole run(), turns it on.  Each event is 24 bytes appended to the
+ * buffer of the P it happened on, by that P's owner: no lock and no atomic
+ * read-modify-write.  Events with no P (sysmon, a thread back from a
+ * system call without one, a plain thread waking a goroutine) go to one
+ * shared buffer under a lock: they are rare.  Buffers are chains of
+ * TRACE_CHUNK_BYTES chunks from the kernel; at GORT_TRACE_MAX_MB (256 MiB
+ * by default) recording stops and the rest is counted as dropped.
+ *
+ * Off, an event site costs one relaxed load and a branch (trace_on()).
+ *
+ * Time.  Timestamps are CPU ticks (rdtsc, cntvct_el0), converted to
+ * nanoseconds at the end against two clock readings.  A tick read costs
+ * about 20 ns on this VM, as much as a whole yield, so the events of the
+ * goroutine switch fast path (start, yield, block, unblock) read it only
+ * every TRACE_STAMP_EVERY events per P; the writer interpolates the
+ * others between their P's stamped neighbours, which is exact for a
+ * steady loop and off by at most the gap between two stamps otherwise.
+ * Every other event is stamped.
+ *
+ * Generations.  Each trace_start() begins a new generation; a P finds
+ * its buffer stale by its generation and starts it afresh itself, so no
+ * thread ever resets another's buffer.  trace_stop() turns recording off
+ * and reads every buffer of its generation; an event that a P was
+ * writing at that moment may be missing, never torn into a later trace:
+ * chunks are kept, not freed, while the runtime runs.
+ *
+ * Ownership: p->trace belongs to the P's owner; the shared buffer to
+ * g_trace.lock; the chunk lists are read by trace_stop() only after
+ * recording is off (counts published with release).
+ */
+#pragma once
+
+#include "runtime/lock.h"
+#include "runtime/types.h"
+
+#include <atomic>
+
+namespace gort::rt {
+
+struct p;
+struct g;
+
+enum class trace_ev_type : u8 {
+	go_create = 1, /* goid: the new G; arg: parent goid */
+	go_start,      /* goid starts running on this P */
+	go_yield,      /* goid stops: yield() */
+	go_block,      /* goid stops: waits; arg: the wait reason (a
+			  const char * to a string literal) */
+	go_preempt,    /* goid stops: preempted (its slice ended) */
+	go_end,	       /* goid's function returned */
+	go_syscall,    /* goid enters a blocking call, leaves the P */
+	go_sysexit,    /* goid back from it; arg: 1 if it kept a P */
+	go_unblock,    /* goid readied; arg: 1 if by the netpoller */
+	proc_start,    /* this P taken by M arg */
+	proc_stop,     /* this P released by M arg */
+	steal,	       /* arg: victim P; goid: how many Gs */
+	handoff,       /* sysmon took P arg from a blocking call */
+	preempt_req,   /* sysmon asked goid to yield */
+	timer_fire,    /* arg: how many timers fired */
+	netpoll,       /* arg: how many goroutines the poller readied */
+	go_switch,     /* the running G stops and goid starts at once (a
+			  direct switch): arg is TRACE_SWITCH_YIELD,
+			  TRACE_SWITCH_PREEMPT or the block's reason */
+	go_running,    /* at the start: goid was running on P arg */
+};
+
+constexpr u64 TRACE_SWITCH_YIELD = 1;
+constexpr u64 TRACE_SWITCH_PREEMPT = 2;
+
+/* goid in bits 0-39, the P's id (or TRACE_NO_P) in 40-55, the type in
+ * 56-63: three words an event. */
+struct trace_event {
+	u64 ticks; /* 0: not stamped (interpolated by the writer) */
+	u64 word;
+	u64 arg;
+};
+static_assert(sizeof(trace_event) == 24);
+
+constexpr u64 TRACE_NO_P = 0xffff;
+constexpr u64 TRACE_GOID_MASK = (u64{1} << 40) - 1;
+
+inline u64 trace_word(trace_ev_type t, u64 p, u64 goid)
+{
+	return (goid & TRACE_GOID_MASK) | p << 40 | u64(t) << 56;
+}
+constexpr usize TRACE_CHUNK_BYTES = 64 * 1024;
+constexpr u32 TRACE_STAMP_EVERY = 32;
+
+struct trace_chunk {
+	trace_chunk *next; /* older chunk; constant once linked */
+	u64 n;		   /* events, once the chunk is full (else see pos) */
+	trace_event ev[(TRACE_CHUNK_BYTES - 16) / sizeof(trace_event)];
+};
+
+/* A P's buffer (or the shared one): its chunks, newest first, linked by
+ * next; a chunk's link never changes once it is on the list, so the
+ * reader can follow it while the owner adds chunks at the head.  The
+ * head chunk is filled up to pos; older ones are full. */
+struct trace_buf {
+	std::atomic<trace_event *> pos{nullptr}; /* next free slot */
+	trace_event *end = nullptr;		 /* the head chunk's end */
+	std::atomic<trace_chunk *> head{nullptr};
+	std::atomic<u32> gen{0};      /* generation the chunks belong to */
+	u32 since_stamp = 0;	      /* unstamped events in a row */
+	trace_chunk *spare = nullptr; /* chunks of old generations */
+};
+
+/* 0 while off; else the current generation. */
+extern std::atomic<u32> g_trace_gen;
+
+inline bool trace_on()
+{
+	return g_trace_gen.load(std::memory_order_relaxed) != 0;
+}
+
+/* Record an event on @pp (nullptr: the shared buffer).  @cheap: a
+ * switch fast-path event that may go unstamped. */
+void trace_event_slow(p *pp, trace_ev_type t, u64 goid, u64 arg, bool cheap);
+
+inline void trace_ev(p *pp, trace_ev_type t, u64 goid, u64 arg = 0)
+{
+	if (__builtin_expect(trace_on(), 0))
+		trace_event_slow(pp, t, goid, arg, false);
+}
+
+/* The switch fast path's events: written inline, unstamped, into the
+ * owner's buffer; the slow path stamps every TRACE_STAMP_EVERY-th, moves
+ * to a new chunk or a new generation. */
+template <typename P>
+inline void trace_ev_cheap(P *pp, trace_ev_type t, u64 goid, u64 arg = 0)
+{
+	u32 gen = g_trace_gen.load(std::memory_order_relaxed);
+	if (__builtin_expect(gen == 0, 1))
+		return;
+	trace_buf *b = &pp->trace;
+	trace_event *e = b->pos.load(std::memory_order_relaxed);
+	if (b->gen.load(std::memory_order_relaxed) != gen || e == b->end ||
+	    ++b->since_stamp >= TRACE_STAMP_EVERY) {
+		trace_event_slow(pp, t, goid, arg, true);
+		return;
+	}
+	*e = trace_event{0, trace_word(t, pp->id, goid), arg};
+	b->pos.store(e + 1, std::memory_order_release);
+}
+
+/* As trace_ev, on the calling thread's P if it holds one. */
+void trace_event_here(trace_ev_type t, u64 goid, u64 arg, bool cheap);
+
+inline void trace_ev_here(trace_ev_type t, u64 goid, u64 arg = 0,
+			  bool cheap = false)
+{
+	if (__builtin_expect(trace_on(), 0))
+		trace_event_here(t, goid, arg, cheap);
+}
+
+/* CPU ticks: the tracer's clock (rdtsc, cntvct_el0). */
+u64 trace_ticks();
+
+/* What trace_stop() hands the writer (trace_json.cpp). */
+struct trace_capture {
+	u64 ticks0, ticks1; /* the clock at start and stop */
+	i64 ns0, ns1;	    /* nanotime() at start and stop */
+	u64 dropped;	    /* events lost to the memory cap */
+	u32 procs;
+	u32 gen;
+};
+/* Write the events of generation cap->gen (every P's and the shared
+ * buffer) to @path as trace-event JSON.  False on an I/O error. */
+bool trace_write_json(const char *path, const trace_capture *cap);
+/* The buffers trace_write_json() reads: P @i's (i < MAX_PROCS, nullptr
+ * past the last P) or, for i == MAX_PROCS, the shared one. */
+trace_buf *trace_buffer(u32 i);
+
+/* Start recording into memory; @path is where trace_stop() writes.
+ * False if a trace is already running or @path cannot be created. */
+bool trace_start(const char *path);
+
+/* Stop and write the file.  False if none was running or writing failed
+ * (the error is printed). */
+bool trace_stop();
+
+/* run() starts a trace if GORT_TRACE names a file, and stops it at the
+ * end. */
+void trace_run_begin();
+void trace_run_end();
+
+} // namespace gort::rt

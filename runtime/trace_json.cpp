@@ -1,0 +1,442 @@
+/*
+ * runtime/trace_json.cpp - write a trace (trace.h) as Chrome trace-event
+ * JSON, one event per line:
+ *
+ *   lanes ("M" thread_name): one per P (tid = P id), and tid 1000 for
+ *     what happens with no P (system calls, sysmon);
+ *   "X" cat goroutine: G<n> ran on a P from ts for dur, args {goid, m,
+ *     end: block|yield|preempt|exit|syscall|stop, reason};
+ *   "X" cat syscall on lane 1000: G<n> in a blocking call;
+ *   "s"/"f" cat unblock: from where a G was readied to where it next
+ *     started; cat steal: from the victim P's lane to the thief's;
+ *   "i" instants: create, proc (start/stop), preempt, timer, netpoll,
+ *     handoff.
+ *
+ * Times are microseconds from the trace's start.  Unstamped events get
+ * times interpolated between their P's stamped neighbours (trace.h).
+ *
+ * Context: trace_stop(), with recording off; it reads the buffers of one
+ * generation and allocates its working arrays from the kernel.
+ */
+#include "runtime/proc.h"
+#include "runtime/sysalloc.h"
+#include "runtime/trace.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdarg>
+#include <cstdio>
+#include <fcntl.h>
+#include <unistd.h>
+
+namespace gort::rt {
+
+namespace {
+
+constexpr u32 NO_P_LANE = 1000;
+
+/* An event with its time in nanoseconds from the start. */
+struct timed {
+	double ns;
+	u64 word, arg;
+};
+
+trace_ev_type ev_type(u64 w)
+{
+	return trace_ev_type(w >> 56);
+}
+u64 ev_goid(u64 w)
+{
+	return w & TRACE_GOID_MASK;
+}
+u32 ev_p(u64 w)
+{
+	u64 p = (w >> 40) & 0xffff;
+	return p == TRACE_NO_P ? NO_P_LANE : u32(p);
+}
+
+/* Buffered output to a file descriptor. */
+struct out {
+	int fd;
+	bool failed = false;
+	usize n = 0;
+	char buf[1 << 16];
+
+	void flush()
+	{
+		usize off = 0;
+		while (off < n && !failed) {
+			ssize_t w = ::write(fd, buf + off, n - off);
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w <= 0)
+				failed = true;
+			else
+				off += usize(w);
+		}
+		n = 0;
+	}
+	__attribute__((format(printf, 2, 3))) void f(const char *fmt, ...)
+	{
+		if (sizeof(buf) - n < 1024)
+			flush();
+		va_list ap;
+		va_start(ap, fmt);
+		int k = std::vsnprintf(buf + n, sizeof(buf) - n, fmt, ap);
+		va_end(ap);
+		if (k > 0)
+			n += usize(k) < sizeof(buf) - n ? usize(k)
+							: sizeof(buf) - n - 1;
+	}
+};
+
+/* Per-goroutine state while walking: keyed by goid, open addressing. */
+struct gslot {
+	u64 goid; /* 0: empty */
+	u64 flow; /* pending unblock flow id, 0: none */
+	double sys_ns;
+	u32 sys_m;
+	bool in_sys;
+};
+
+struct gtable {
+	gslot *s;
+	usize cap; /* power of two */
+
+	gslot *get(u64 goid)
+	{
+		usize i = (goid * 0x9e3779b97f4a7c15ull) & (cap - 1);
+		while (s[i].goid != 0 && s[i].goid != goid)
+			i = (i + 1) & (cap - 1);
+		s[i].goid = goid;
+		return &s[i];
+	}
+};
+
+/* Per-P lane state while walking. */
+struct lane {
+	u64 goid; /* running, 0: none */
+	double start;
+	u32 m;
+};
+
+/* Events in @c: the head chunk's end at b->pos (read with acquire: the
+ * owner wrote each event before moving pos past it); others are full. */
+usize chunk_events(trace_buf *b, trace_chunk *c)
+{
+	if (c != b->head.load(std::memory_order_acquire))
+		return usize(c->n);
+	trace_event *pos = b->pos.load(std::memory_order_acquire);
+	if (pos < c->ev || pos > c->ev + sizeof(c->ev) / sizeof(c->ev[0]))
+		return 0; /* the owner moved on: a later chunk's pos */
+	return usize(pos - c->ev);
+}
+
+/* Copy one buffer's events, oldest first, with interpolated times. */
+usize collect(trace_buf *b, u32 gen, const trace_capture *cap, timed *dst,
+	      usize room)
+{
+	if (b == nullptr || b->gen.load(std::memory_order_acquire) != gen)
+		return 0;
+	/* Chunks are newest first: count, then fill from the back. */
+	usize total = 0;
+	for (trace_chunk *c = b->head.load(std::memory_order_acquire);
+	     c != nullptr; c = c->next)
+		total += chunk_events(b, c);
+	if (total > room)
+		total = room;
+	usize at = total;
+	for (trace_chunk *c = b->head.load(std::memory_order_acquire);
+	     c != nullptr && at > 0; c = c->next) {
+		usize n = chunk_events(b, c);
+		for (usize k = n; k-- > 0 && at > 0;) {
+			const trace_event &e = c->ev[k];
+			at--;
+			dst[at] = timed{double(e.ticks), e.word, e.arg};
+		}
+	}
+	/* Ticks to ns; unstamped (0) between stamped neighbours. */
+	double span_ticks = double(cap->ticks1 - cap->ticks0);
+	double ns_per_tick =
+		span_ticks > 0 ? double(cap->ns1 - cap->ns0) / span_ticks : 1;
+	auto to_ns = [&](double ticks) {
+		return (ticks - double(cap->ticks0)) * ns_per_tick;
+	};
+	double end_ns = double(cap->ns1 - cap->ns0);
+	usize prev = ~usize{0};
+	for (usize i = at; i <= total; i++) {
+		if (i < total && dst[i].ns == 0)
+			continue;
+		double hi = i < total ? to_ns(dst[i].ns) : end_ns;
+		double lo = prev == ~usize{0} ? 0 : dst[prev].ns;
+		usize first = prev == ~usize{0} ? at : prev + 1;
+		for (usize k = first; k < i; k++)
+			dst[k].ns = lo + (hi - lo) * double(k - first + 1) /
+						 double(i - first + 1);
+		if (i < total)
+			dst[i].ns = hi;
+		prev = i;
+	}
+	/* Events that happened before the start mark of a buffer renewed
+	 * late keep their order. */
+	for (usize i = at; i < total; i++)
+		if (dst[i].ns < 0)
+			dst[i].ns = 0;
+	/* Move to the front if the buffer was cut. */
+	if (at > 0)
+		for (usize i = at; i < total; i++)
+			dst[i - at] = dst[i];
+	return total - at;
+}
+
+const char *end_name(trace_ev_type t)
+{
+	switch (t) {
+	case trace_ev_type::go_yield:
+		return "yield";
+	case trace_ev_type::go_block:
+		return "block";
+	case trace_ev_type::go_preempt:
+		return "preempt";
+	case trace_ev_type::go_end:
+		return "exit";
+	case trace_ev_type::go_syscall:
+		return "syscall";
+	default:
+		return "stop";
+	}
+}
+
+void span(out &o, u32 p, const lane &l, double end, const char *why,
+	  const char *reason)
+{
+	o.f("{\"ph\":\"X\",\"pid\":1,\"tid\":%u,\"ts\":%.3f,\"dur\":%.3f,"
+	    "\"name\":\"G%llu\",\"cat\":\"goroutine\",\"args\":{\"goid\":%llu,"
+	    "\"m\":%u,\"end\":\"%s\"",
+	    p, l.start / 1e3, (end - l.start) / 1e3, (unsigned long long)l.goid,
+	    (unsigned long long)l.goid, l.m, why);
+	if (reason != nullptr)
+		o.f(",\"reason\":\"%s\"", reason);
+	o.f("}},\n");
+}
+
+void instant(out &o, u32 p, double ns, const char *cat, const char *name, u64 a,
+	     u64 b)
+{
+	o.f("{\"ph\":\"i\",\"pid\":1,\"tid\":%u,\"ts\":%.3f,\"name\":\"%s\","
+	    "\"cat\":\"%s\",\"s\":\"t\",\"args\":{\"a\":%llu,\"b\":%llu}},\n",
+	    p, ns / 1e3, name, cat, (unsigned long long)a,
+	    (unsigned long long)b);
+}
+
+void flow(out &o, char ph, u32 p, double ns, u64 id, const char *cat)
+{
+	o.f("{\"ph\":\"%c\",\"pid\":1,\"tid\":%u,\"ts\":%.3f,\"id\":%llu,"
+	    "\"name\":\"%s\",\"cat\":\"%s\"%s},\n",
+	    ph, p, ns / 1e3, (unsigned long long)id, cat, cat,
+	    ph == 'f' ? ",\"bp\":\"e\"" : "");
+}
+
+} // namespace
+
+bool trace_write_json(const char *path, const trace_capture *cap)
+{
+	/* Gather every buffer of the generation. */
+	usize count = 0;
+	for (u32 i = 0; i <= MAX_PROCS; i++) {
+		trace_buf *b = trace_buffer(i);
+		if (b == nullptr ||
+		    b->gen.load(std::memory_order_acquire) != cap->gen)
+			continue;
+		for (trace_chunk *c = b->head.load(std::memory_order_acquire);
+		     c != nullptr; c = c->next)
+			count += chunk_events(b, c);
+	}
+	usize ev_bytes = (count + 1) * sizeof(timed);
+	auto ev = static_cast<timed *>(sysalloc(ev_bytes));
+	usize gcap = 64;
+	while (gcap < 2 * count)
+		gcap <<= 1;
+	gtable gt{static_cast<gslot *>(sysalloc(gcap * sizeof(gslot))), gcap};
+	if (ev == nullptr || gt.s == nullptr) {
+		if (ev != nullptr)
+			sysfree(ev, ev_bytes);
+		return false;
+	}
+	usize n = 0;
+	for (u32 i = 0; i <= MAX_PROCS; i++)
+		n += collect(trace_buffer(i), cap->gen, cap, ev + n, count - n);
+	std::stable_sort(ev, ev + n, [](const timed &a, const timed &b) {
+		return a.ns < b.ns;
+	});
+
+	int fd = ::open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		sysfree(ev, ev_bytes);
+		sysfree(gt.s, gcap * sizeof(gslot));
+		return false;
+	}
+	auto o = static_cast<out *>(sysalloc(sizeof(out)));
+	if (o == nullptr) {
+		::close(fd);
+		sysfree(ev, ev_bytes);
+		sysfree(gt.s, gcap * sizeof(gslot));
+		return false;
+	}
+	o->fd = fd;
+	u32 procs = cap->procs;
+	for (u32 i = 0; i < n; i++) {
+		u32 p = ev_p(ev[i].word);
+		if (p != NO_P_LANE && p + 1 > procs)
+			procs = p + 1;
+	}
+	o->f("{\"otherData\":{\"producer\":\"gort trace v1\",\"procs\":%u,"
+	     "\"events\":%llu,\"dropped\":%llu,\"duration_ns\":%lld},"
+	     "\"displayTimeUnit\":\"ns\",\"traceEvents\":[\n",
+	     procs, (unsigned long long)n, (unsigned long long)cap->dropped,
+	     (long long)(cap->ns1 - cap->ns0));
+	for (u32 i = 0; i < procs; i++)
+		o->f("{\"ph\":\"M\",\"pid\":1,\"tid\":%u,\"name\":"
+		     "\"thread_name\",\"args\":{\"name\":\"P%u\"}},\n",
+		     i, i);
+	o->f("{\"ph\":\"M\",\"pid\":1,\"tid\":%u,\"name\":\"thread_name\","
+	     "\"args\":{\"name\":\"no P (sysmon, syscalls)\"}},\n",
+	     NO_P_LANE);
+
+	lane lanes[MAX_PROCS] = {};
+	u64 next_flow = 1;
+	double end_ns = double(cap->ns1 - cap->ns0);
+	for (usize i = 0; i < n; i++) {
+		const timed &e = ev[i];
+		trace_ev_type t = ev_type(e.word);
+		u64 goid = ev_goid(e.word);
+		u32 p = ev_p(e.word);
+		lane *l = p < MAX_PROCS ? &lanes[p] : nullptr;
+		switch (t) {
+		case trace_ev_type::go_switch:
+		case trace_ev_type::go_start: {
+			if (l == nullptr)
+				break;
+			if (t == trace_ev_type::go_switch && l->goid != 0)
+				span(*o, p, *l, e.ns,
+				     e.arg == TRACE_SWITCH_YIELD     ? "yield"
+				     : e.arg == TRACE_SWITCH_PREEMPT ? "preempt"
+								     : "block",
+				     e.arg > TRACE_SWITCH_PREEMPT
+					     ? reinterpret_cast<const char *>(
+						       e.arg)
+					     : nullptr);
+			else if (l->goid != 0)
+				span(*o, p, *l, e.ns, "stop", nullptr);
+			l->goid = goid;
+			l->start = e.ns;
+			gslot *s = gt.get(goid);
+			if (s->flow != 0) {
+				flow(*o, 'f', p, e.ns, s->flow, "unblock");
+				s->flow = 0;
+			}
+			break;
+		}
+		case trace_ev_type::go_yield:
+		case trace_ev_type::go_block:
+		case trace_ev_type::go_preempt:
+		case trace_ev_type::go_end:
+		case trace_ev_type::go_syscall:
+			if (l == nullptr)
+				break;
+			if (l->goid == 0) { /* running since before the start */
+				l->goid = goid;
+				l->start = 0;
+			}
+			span(*o, p, *l, e.ns, end_name(t),
+			     t == trace_ev_type::go_block
+				     ? reinterpret_cast<const char *>(e.arg)
+				     : nullptr);
+			l->goid = 0;
+			if (t == trace_ev_type::go_syscall) {
+				gslot *s = gt.get(goid);
+				s->in_sys = true;
+				s->sys_ns = e.ns;
+				s->sys_m = l->m;
+			}
+			break;
+		case trace_ev_type::go_sysexit: {
+			gslot *s = gt.get(goid);
+			if (!s->in_sys)
+				break;
+			s->in_sys = false;
+			o->f("{\"ph\":\"X\",\"pid\":1,\"tid\":%u,\"ts\":%.3f,"
+			     "\"dur\":%.3f,\"name\":\"syscall G%llu\",\"cat\":"
+			     "\"syscall\",\"args\":{\"goid\":%llu,\"m\":%u,"
+			     "\"kept_p\":%s}},\n",
+			     NO_P_LANE, s->sys_ns / 1e3,
+			     (e.ns - s->sys_ns) / 1e3, (unsigned long long)goid,
+			     (unsigned long long)goid, s->sys_m,
+			     e.arg != 0 ? "true" : "false");
+			break;
+		}
+		case trace_ev_type::go_unblock: {
+			gslot *s = gt.get(goid);
+			s->flow = next_flow++;
+			flow(*o, 's', p, e.ns, s->flow, "unblock");
+			if (e.arg != 0)
+				instant(*o, p, e.ns, "netpoll", "netpoll ready",
+					goid, 0);
+			break;
+		}
+		case trace_ev_type::go_running:
+			if (e.arg < MAX_PROCS && lanes[e.arg].goid == 0) {
+				lanes[e.arg].goid = goid;
+				lanes[e.arg].start = e.ns;
+			}
+			break;
+		case trace_ev_type::go_create:
+			instant(*o, p, e.ns, "create", "go", goid, e.arg);
+			break;
+		case trace_ev_type::proc_start:
+			if (l != nullptr)
+				l->m = u32(e.arg);
+			instant(*o, p, e.ns, "proc", "P start", e.arg, 0);
+			break;
+		case trace_ev_type::proc_stop:
+			instant(*o, p, e.ns, "proc", "P stop", e.arg, 0);
+			break;
+		case trace_ev_type::steal: {
+			u64 id = next_flow++;
+			u32 victim = u32(e.arg);
+			flow(*o, 's', victim, e.ns, id, "steal");
+			flow(*o, 'f', p, e.ns + 1, id, "steal");
+			break;
+		}
+		case trace_ev_type::handoff:
+			instant(*o, NO_P_LANE, e.ns, "handoff", "P handed off",
+				e.arg, 0);
+			break;
+		case trace_ev_type::preempt_req:
+			instant(*o, NO_P_LANE, e.ns, "preempt", "preempt", goid,
+				0);
+			break;
+		case trace_ev_type::timer_fire:
+			instant(*o, p, e.ns, "timer", "timers fired", e.arg, 0);
+			break;
+		case trace_ev_type::netpoll:
+			instant(*o, p, e.ns, "netpoll", "netpoll", e.arg, 0);
+			break;
+		}
+	}
+	for (u32 p = 0; p < procs && p < MAX_PROCS; p++)
+		if (lanes[p].goid != 0)
+			span(*o, p, lanes[p], end_ns, "stop", nullptr);
+	/* The last line has no comma: a final metadata event closes it. */
+	o->f("{\"ph\":\"M\",\"pid\":1,\"name\":\"process_name\",\"args\":"
+	     "{\"name\":\"gort\"}}\n]}\n");
+	o->flush();
+	bool ok = !o->failed;
+	ok = ::close(fd) == 0 && ok;
+	sysfree(o, sizeof(out));
+	sysfree(ev, ev_bytes);
+	sysfree(gt.s, gcap * sizeof(gslot));
+	return ok;
+}
+
+} // namespace gort::rt

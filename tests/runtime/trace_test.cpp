@@ -1,0 +1,293 @@
+/*
+ * tests/runtime/trace_test.cpp - the execution tracer (runtime/trace.h):
+ * the seed's two-goroutine program traced at procs 1 and 2, its spans
+ * checked event by event; the API's errors; syscalls, timers; the memory
+ * cap; GORT_TRACE.  tests/tools/trace_html_test.cpp draws such a trace.
+ */
+#include <gort.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <string>
+#include <unistd.h>
+#include <vector>
+
+namespace {
+
+/* One trace event, the fields the tests look at. */
+struct ev {
+	std::string ph, name, cat, end, reason;
+	long tid = -1;
+	double ts = 0, dur = 0;
+	long long id = 0, goid = 0;
+};
+
+std::string field(const std::string &line, const std::string &key)
+{
+	std::string k = "\"" + key + "\":";
+	size_t at = line.find(k);
+	if (at == std::string::npos)
+		return "";
+	at += k.size();
+	if (line[at] == '"')
+		return line.substr(at + 1, line.find('"', at + 1) - at - 1);
+	size_t e = line.find_first_of(",}", at);
+	return line.substr(at, e - at);
+}
+
+struct trace_file {
+	std::string text, first, last;
+	std::vector<ev> events;
+};
+
+/* The runtime writes one event per line (trace_json.cpp). */
+trace_file load(const std::string &path)
+{
+	trace_file t;
+	std::ifstream in(path);
+	std::stringstream ss;
+	ss << in.rdbuf();
+	t.text = ss.str();
+	std::istringstream lines(t.text);
+	std::string line;
+	while (std::getline(lines, line)) {
+		if (t.first.empty())
+			t.first = line;
+		t.last = line;
+		if (line.rfind("{\"ph\":", 0) != 0)
+			continue;
+		ev e;
+		e.ph = field(line, "ph");
+		e.name = field(line, "name");
+		e.cat = field(line, "cat");
+		e.end = field(line, "end");
+		e.reason = field(line, "reason");
+		std::string v = field(line, "tid");
+		e.tid = v.empty() ? -1 : std::stol(v);
+		v = field(line, "ts");
+		e.ts = v.empty() ? 0 : std::stod(v);
+		v = field(line, "dur");
+		e.dur = v.empty() ? 0 : std::stod(v);
+		v = field(line, "id");
+		e.id = v.empty() ? 0 : std::stoll(v);
+		v = field(line, "goid");
+		e.goid = v.empty() ? 0 : std::stoll(v);
+		t.events.push_back(e);
+	}
+	return t;
+}
+
+std::string temp_path(const char *name)
+{
+	return "/tmp/gort_trace_test_" + std::to_string(::getpid()) + "_" +
+	       name + ".json";
+}
+
+/* Spans of one lane never overlap (times are printed to the ns). */
+void expect_lanes_disjoint(const trace_file &t)
+{
+	std::map<long, std::vector<const ev *>> lanes;
+	for (const ev &e : t.events)
+		if (e.ph == "X" && e.cat == "goroutine")
+			lanes[e.tid].push_back(&e);
+	for (auto &[tid, v] : lanes) {
+		std::sort(v.begin(), v.end(), [](const ev *a, const ev *b) {
+			return a->ts < b->ts;
+		});
+		for (size_t i = 1; i < v.size(); i++)
+			EXPECT_LE(v[i - 1]->ts + v[i - 1]->dur,
+				  v[i]->ts + 0.002)
+				<< "lane P" << tid << ": " << v[i - 1]->name
+				<< " overlaps " << v[i]->name;
+	}
+}
+
+/* The seed's program: two goroutines print the alphabet three times
+ * each while main waits on a wait_group. */
+void letters(long long *goids)
+{
+	gort::wait_group wg;
+	wg.add(2);
+	std::string out[2];
+	for (int k = 0; k < 2; k++)
+		gort::go([&, k] {
+			goids[k] = (long long)gort::goid();
+			for (int count = 0; count < 3; count++)
+				for (char c = 'a'; c < 'a' + 26; c++)
+					out[k] += char(k == 0 ? c - 32 : c);
+			wg.done();
+		});
+	wg.wait();
+	EXPECT_EQ(out[0].size(), 78u);
+}
+
+} // namespace
+
+TEST(trace, the_seeds_two_goroutines_at_procs_1_and_2)
+{
+	for (int procs : {1, 2}) {
+		SCOPED_TRACE("procs " + std::to_string(procs));
+		std::string path = temp_path("letters");
+		long long goids[2] = {0, 0}, main_goid = 0;
+		gort::run(
+			[&] {
+				main_goid = (long long)gort::goid();
+				ASSERT_TRUE(gort::trace_start(path.c_str()));
+				letters(goids);
+				ASSERT_TRUE(gort::trace_stop());
+			},
+			gort::config{.procs = procs});
+		trace_file t = load(path);
+		std::remove(path.c_str());
+		ASSERT_EQ(t.first.rfind("{\"otherData\":", 0), 0u) << t.first;
+		EXPECT_EQ(t.last, "]}");
+		EXPECT_NE(t.text.find("\"procs\":" + std::to_string(procs)),
+			  std::string::npos);
+
+		std::map<long long, std::vector<const ev *>> spans;
+		for (const ev &e : t.events) {
+			if (e.ph != "X" || e.cat != "goroutine")
+				continue;
+			EXPECT_GE(e.tid, 0);
+			EXPECT_LT(e.tid, procs) << "one lane per P";
+			EXPECT_GE(e.dur, 0);
+			EXPECT_EQ(e.name, "G" + std::to_string(e.goid));
+			spans[e.goid].push_back(&e);
+		}
+		/* Each goroutine ran and ended; main waited on the group. */
+		for (long long id : goids) {
+			ASSERT_FALSE(spans[id].empty()) << "G" << id;
+			EXPECT_EQ(spans[id].back()->end, "exit") << "G" << id;
+		}
+		bool waited = false;
+		for (const ev *e : spans[main_goid])
+			waited |= e->end == "block" &&
+				  e->reason == "sync.WaitGroup.Wait";
+		EXPECT_TRUE(waited) << t.text;
+		expect_lanes_disjoint(t);
+
+		/* Every arrow has both ends; main was woken by one. */
+		std::set<long long> starts, ends;
+		for (const ev &e : t.events) {
+			if (e.ph == "s")
+				starts.insert(e.id);
+			if (e.ph == "f")
+				ends.insert(e.id);
+		}
+		for (long long id : ends)
+			EXPECT_EQ(starts.count(id), 1u) << "flow " << id;
+		EXPECT_GE(ends.size(), 1u);
+		/* Both goroutines were created inside the trace. */
+		size_t creates = 0;
+		for (const ev &e : t.events)
+			creates += e.cat == "create" ? 1 : 0;
+		EXPECT_EQ(creates, 2u);
+	}
+}
+
+TEST(trace, start_and_stop_report_misuse)
+{
+	EXPECT_FALSE(gort::trace_stop()) << "nothing to stop";
+	gort::run([] {
+		EXPECT_FALSE(gort::trace_start("/nonexistent/dir/t.json"));
+		EXPECT_FALSE(gort::trace_start(""));
+		std::string path = temp_path("misuse");
+		EXPECT_TRUE(gort::trace_start(path.c_str()));
+		EXPECT_FALSE(gort::trace_start(path.c_str()))
+			<< "one at a time";
+		EXPECT_TRUE(gort::trace_stop());
+		EXPECT_FALSE(gort::trace_stop());
+		std::remove(path.c_str());
+	});
+}
+
+TEST(trace, records_syscalls_and_timers)
+{
+	std::string path = temp_path("syscall");
+	gort::run([&] {
+		ASSERT_TRUE(gort::trace_start(path.c_str()));
+		int fds[2];
+		ASSERT_EQ(::pipe(fds), 0);
+		gort::wait_group wg;
+		wg.add(1);
+		gort::go([&] {
+			char c = 0;
+			/* Blocks in read() until main writes. */
+			gort::blocking([&] { return ::read(fds[0], &c, 1); });
+			EXPECT_EQ(c, 'x');
+			wg.done();
+		});
+		gort::sleep(std::chrono::milliseconds(2));
+		ASSERT_EQ(::write(fds[1], "x", 1), 1);
+		wg.wait();
+		::close(fds[0]);
+		::close(fds[1]);
+		ASSERT_TRUE(gort::trace_stop());
+	});
+	trace_file t = load(path);
+	std::remove(path.c_str());
+	size_t sys = 0, timers = 0;
+	for (const ev &e : t.events) {
+		if (e.ph == "X" && e.cat == "syscall") {
+			sys++;
+			EXPECT_EQ(e.tid, 1000) << "the no-P lane";
+		}
+		timers += e.cat == "timer" ? 1 : 0;
+	}
+	EXPECT_GE(sys, 1u) << t.text;
+	EXPECT_GE(timers, 1u) << t.text;
+}
+
+TEST(trace, the_memory_cap_drops_events_and_the_file_stays_valid)
+{
+	::setenv("GORT_TRACE_MAX_MB", "1", 1);
+	std::string path = temp_path("cap");
+	gort::run(
+		[&] {
+			ASSERT_TRUE(gort::trace_start(path.c_str()));
+			gort::wait_group wg;
+			wg.add(2);
+			for (int k = 0; k < 2; k++)
+				gort::go([&] {
+					/* ~2 events a yield, 24 bytes each:
+					 * far beyond 1 MiB. */
+					for (int i = 0; i < 100000; i++)
+						gort::yield();
+					wg.done();
+				});
+			wg.wait();
+			ASSERT_TRUE(gort::trace_stop());
+		},
+		gort::config{.procs = 1});
+	::unsetenv("GORT_TRACE_MAX_MB");
+	trace_file t = load(path);
+	std::remove(path.c_str());
+	std::string dropped = field(t.first, "dropped");
+	ASSERT_FALSE(dropped.empty()) << t.first;
+	EXPECT_GT(std::stoll(dropped), 0) << t.first;
+	EXPECT_EQ(t.last, "]}");
+	expect_lanes_disjoint(t);
+}
+
+TEST(trace, gort_trace_traces_a_whole_run)
+{
+	std::string path = temp_path("env");
+	::setenv("GORT_TRACE", path.c_str(), 1);
+	long long goids[2] = {0, 0};
+	gort::run([&] { letters(goids); });
+	::unsetenv("GORT_TRACE");
+	trace_file t = load(path);
+	std::remove(path.c_str());
+	EXPECT_EQ(t.last, "]}");
+	size_t exits = 0;
+	for (const ev &e : t.events)
+		exits += e.ph == "X" && e.end == "exit" ? 1 : 0;
+	/* The two goroutines and, at the end of run(), main. */
+	EXPECT_EQ(exits, 3u) << t.text;
+}
