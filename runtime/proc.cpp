@@ -177,7 +177,13 @@ static bool switch_direct(m *mp, g *gp, bool park, u64 why)
 	mp->curg = next;
 	mp->requeue = gp;
 	mp->requeue_park = park;
-	trace_ev_cheap(pp, trace_ev_type::go_switch, next->goid, why);
+	if (u32 gen = trace_gen(); unlikely(gen != 0))
+		trace_put_cheap(
+			pp, gen, trace_ev_type::go_switch, next->goid,
+			why <= TRACE_SWITCH_PREEMPT
+				? why
+				: trace_reason_index(
+					  reinterpret_cast<const char *>(why)));
 	/* Resumed by the scheduler or by another G's direct switch. */
 	switch_away(gp, mp, &next->f);
 	return true;
@@ -213,8 +219,9 @@ void park(bool (*unlock_fn)(g *gp, void *arg), void *arg, const char *reason)
 	mp->park_arg = arg;
 	if (switch_direct(mp, gp, true, reinterpret_cast<uptr>(reason)))
 		return;
-	trace_ev_cheap(mp->pp, trace_ev_type::go_block, gp->goid,
-		       reinterpret_cast<uptr>(reason));
+	if (u32 gen = trace_gen(); unlikely(gen != 0))
+		trace_put_cheap(mp->pp, gen, trace_ev_type::go_block, gp->goid,
+				trace_reason_index(reason));
 	mp->action = g0_action::park;
 	g_switch_to_scheduler(gp, mp);
 }
@@ -234,6 +241,18 @@ void runqput_any(g *gp, bool next)
 	wakep();
 }
 
+/* Out of line, so that ready() stays small enough to inline where it is
+ * hot: tracing off costs it a load and a branch, nothing more. */
+static GORT_NOINLINE __attribute__((cold)) void trace_unblock(g *gp, u32 gen)
+{
+	m *mp = current_m();
+	if (mp != nullptr && mp->pp != nullptr)
+		trace_put_cheap(mp->pp, gen, trace_ev_type::go_unblock,
+				gp->goid, 0);
+	else
+		trace_ev(nullptr, trace_ev_type::go_unblock, gp->goid);
+}
+
 void ready(g *gp)
 {
 	/* Exactly one waker readies a waiting G (proc.h), so a check and a
@@ -242,14 +261,8 @@ void ready(g *gp)
 	if (unlikely(gp->status.load(relaxed) != gstatus::waiting))
 		fatal("ready: the goroutine is not waiting");
 	gp->status.store(gstatus::runnable, release);
-	if (unlikely(trace_on())) {
-		m *mp = current_m();
-		if (mp != nullptr && mp->pp != nullptr)
-			trace_ev_cheap(mp->pp, trace_ev_type::go_unblock,
-				       gp->goid);
-		else
-			trace_ev(nullptr, trace_ev_type::go_unblock, gp->goid);
-	}
+	if (u32 gen = trace_gen(); unlikely(gen != 0))
+		trace_unblock(gp, gen);
 	runqput_any(gp, true);
 }
 

@@ -5,8 +5,9 @@
  * Invariants:
  *   INV-TRACE-1: only a P's owner appends to p->trace (the shared buffer:
  *     only under g_shared_lock); a chunk's next never changes once the
- *     chunk is on a list; a chunk that is not the head is full, its n
- *     set before it stopped being the head; the head's events end at pos.
+ *     chunk is on a list; a chunk that is not the head has its n (words
+ *     used) set before it stopped being the head; the head's end at pos.
+ *   INV-TRACE-4: g_trace_reasons[i], once set, never changes.
  *   INV-TRACE-2: g_trace_gen is 0 or the generation being recorded;
  *     start and stop are serialised by g_ctl_lock, and a generation's
  *     buffers are read only after g_trace_gen went back to 0.
@@ -32,11 +33,11 @@ namespace gort::rt {
 static constexpr auto relaxed = std::memory_order_relaxed;
 static constexpr auto acquire = std::memory_order_acquire;
 static constexpr auto release = std::memory_order_release;
-static constexpr u32 CHUNK_EVENTS =
-	sizeof(trace_chunk::ev) / sizeof(trace_event);
 static constexpr usize TRACE_KEEP_BYTES = 32u << 20;
 
 std::atomic<u32> g_trace_gen{0};
+std::atomic<const char *> g_trace_reasons[TRACE_REASONS];
+static rt_lock g_reason_lock;
 
 static rt_lock g_ctl_lock;    /* start and stop */
 static rt_lock g_shared_lock; /* g_shared */
@@ -70,6 +71,38 @@ trace_buf *trace_buffer(u32 i)
 	return pp != nullptr ? &pp->trace : nullptr;
 }
 
+u32 trace_reason_intern(const char *reason)
+{
+	/* Taken elsewhere (its home slot held another): look everywhere. */
+	for (u32 i = TRACE_REASON_FIRST; i < TRACE_REASONS; i++)
+		if (g_trace_reasons[i].load(acquire) == reason)
+			return i;
+	lock(&g_reason_lock);
+	u32 home = TRACE_REASON_FIRST +
+		   (u32(reinterpret_cast<uptr>(reason) >> 3) & 31);
+	u32 found = 0;
+	for (u32 k = 0; k < TRACE_REASONS - TRACE_REASON_FIRST; k++) {
+		u32 i = TRACE_REASON_FIRST +
+			(home - TRACE_REASON_FIRST + k) %
+				(TRACE_REASONS - TRACE_REASON_FIRST);
+		const char *cur = g_trace_reasons[i].load(relaxed);
+		if (cur == reason || cur == nullptr) {
+			g_trace_reasons[i].store(reason, release);
+			found = i;
+			break;
+		}
+	}
+	unlock(&g_reason_lock);
+	return found;
+}
+
+const char *trace_reason_at(u32 i)
+{
+	const char *r =
+		i < TRACE_REASONS ? g_trace_reasons[i].load(acquire) : nullptr;
+	return r != nullptr ? r : "?";
+}
+
 /* A chunk for @b: a spare one, or a new one while under the cap. */
 static trace_chunk *chunk_get(trace_buf *b)
 {
@@ -99,13 +132,12 @@ static void buf_renew(trace_buf *b, u32 gen)
 		b->spare = c;
 		c = next;
 	}
-	b->since_stamp = 0;
 	/* Release: a reader that sees the new generation sees the emptied
 	 * list. */
 	b->gen.store(gen, release);
 }
 
-void trace_event_slow(p *pp, trace_ev_type t, u64 goid, u64 arg, bool cheap)
+void trace_event_slow(p *pp, trace_ev_type t, u64 goid, u64 arg, u64 aux)
 {
 	u32 gen = g_trace_gen.load(acquire);
 	if (gen == 0)
@@ -117,8 +149,8 @@ void trace_event_slow(p *pp, trace_ev_type t, u64 goid, u64 arg, bool cheap)
 		lock(&g_shared_lock);
 	if (b->gen.load(relaxed) != gen)
 		buf_renew(b, gen);
-	trace_event *e = b->pos.load(relaxed);
-	if (e == b->end) { /* no chunk yet, or the head is full */
+	u64 *w = b->pos.load(relaxed);
+	if (b->end - w < 3) { /* no chunk yet, or no room for a record */
 		trace_chunk *fresh = chunk_get(b);
 		if (fresh == nullptr) {
 			g_dropped.fetch_add(1, relaxed);
@@ -128,34 +160,38 @@ void trace_event_slow(p *pp, trace_ev_type t, u64 goid, u64 arg, bool cheap)
 		}
 		trace_chunk *old = b->head.load(relaxed);
 		if (old != nullptr)
-			old->n = CHUNK_EVENTS;
+			old->n = u64(w - old->w);
 		fresh->next = old;
 		fresh->n = 0;
-		e = fresh->ev;
-		b->end = fresh->ev + CHUNK_EVENTS;
-		b->pos.store(e, relaxed);
+		w = fresh->w;
+		b->end = fresh->w + TRACE_CHUNK_WORDS;
+		b->pos.store(w, relaxed);
 		/* Release: the reader that finds the new head finds the old
 		 * one's n and the new one's link. */
 		b->head.store(fresh, release);
 	}
-	u64 ticks = 0;
-	if (!cheap || ++b->since_stamp >= TRACE_STAMP_EVERY) {
-		ticks = trace_ticks();
-		b->since_stamp = 0;
+	u64 p_id = pp != nullptr ? pp->id : TRACE_NO_P;
+	b->pbits = trace_word(trace_ev_type(0), p_id, 0, 0);
+	u64 word = trace_word(t, p_id, goid, aux);
+	u64 *at = w + 1;
+	/* Every slow-path record is stamped: the fast path's come here
+	 * about every 32 records (and for a new chunk or generation). */
+	word |= TRACE_HAS_TICKS;
+	*at++ = trace_ticks();
+	if (arg != 0) {
+		word |= TRACE_HAS_ARG;
+		*at++ = arg;
 	}
-	*e = trace_event{
-		ticks, trace_word(t, pp != nullptr ? pp->id : TRACE_NO_P, goid),
-		arg};
-	b->pos.store(e + 1, release);
+	*w = word;
+	b->pos.store(at, release);
 	if (pp == nullptr)
 		unlock(&g_shared_lock);
 }
 
-void trace_event_here(trace_ev_type t, u64 goid, u64 arg, bool cheap)
+void trace_event_here(trace_ev_type t, u64 goid, u64 arg)
 {
 	m *mp = current_m();
-	trace_event_slow(mp != nullptr ? mp->pp : nullptr, t, goid, arg,
-			 cheap && mp != nullptr && mp->pp != nullptr);
+	trace_event_slow(mp != nullptr ? mp->pp : nullptr, t, goid, arg, 0);
 }
 
 static usize max_bytes()
@@ -209,7 +245,7 @@ bool trace_start(const char *path)
 		g *gp = mp != nullptr ? mp->curg : nullptr;
 		if (gp != nullptr)
 			trace_event_slow(nullptr, trace_ev_type::go_running,
-					 gp->goid, i, false);
+					 gp->goid, i, 0);
 	}
 	unlock(&sched.lock);
 	unlock(&g_ctl_lock);

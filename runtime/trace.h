@@ -18,7 +18,7 @@
  * nanoseconds at the end against two clock readings.  A tick read costs
  * about 20 ns on this VM, as much as a whole yield, so the events of the
  * goroutine switch fast path (start, yield, block, unblock) read it only
- * every TRACE_STAMP_EVERY events per P; the writer interpolates the
+ * about every 32 records (TRACE_STAMP_BYTES) per P; the writer interpolates the
  * others between their P's stamped neighbours, which is exact for a
  * steady loop and off by at most the gap between two stamps otherwise.
  * Every other event is stamped.
@@ -50,13 +50,12 @@ enum class trace_ev_type : u8 {
 	go_create = 1, /* goid: the new G; arg: parent goid */
 	go_start,      /* goid starts running on this P */
 	go_yield,      /* goid stops: yield() */
-	go_block,      /* goid stops: waits; arg: the wait reason (a
-			  const char * to a string literal) */
+	go_block,      /* goid stops: waits; aux: the wait reason's index */
 	go_preempt,    /* goid stops: preempted (its slice ended) */
 	go_end,	       /* goid's function returned */
 	go_syscall,    /* goid enters a blocking call, leaves the P */
 	go_sysexit,    /* goid back from it; arg: 1 if it kept a P */
-	go_unblock,    /* goid readied; arg: 1 if by the netpoller */
+	go_unblock,    /* goid readied; aux: 1 if by the netpoller */
 	proc_start,    /* this P taken by M arg */
 	proc_stop,     /* this P released by M arg */
 	steal,	       /* arg: victim P; goid: how many Gs */
@@ -65,49 +64,59 @@ enum class trace_ev_type : u8 {
 	timer_fire,    /* arg: how many timers fired */
 	netpoll,       /* arg: how many goroutines the poller readied */
 	go_switch,     /* the running G stops and goid starts at once (a
-			  direct switch): arg is TRACE_SWITCH_YIELD,
-			  TRACE_SWITCH_PREEMPT or the block's reason */
+			  direct switch): aux is TRACE_SWITCH_YIELD,
+			  TRACE_SWITCH_PREEMPT or the block's reason index */
 	go_running,    /* at the start: goid was running on P arg */
 };
 
 constexpr u64 TRACE_SWITCH_YIELD = 1;
 constexpr u64 TRACE_SWITCH_PREEMPT = 2;
-
-/* goid in bits 0-39, the P's id (or TRACE_NO_P) in 40-55, the type in
- * 56-63: three words an event. */
-struct trace_event {
-	u64 ticks; /* 0: not stamped (interpolated by the writer) */
-	u64 word;
-	u64 arg;
-};
-static_assert(sizeof(trace_event) == 24);
-
-constexpr u64 TRACE_NO_P = 0xffff;
-constexpr u64 TRACE_GOID_MASK = (u64{1} << 40) - 1;
-
-inline u64 trace_word(trace_ev_type t, u64 p, u64 goid)
-{
-	return (goid & TRACE_GOID_MASK) | p << 40 | u64(t) << 56;
-}
+constexpr u32 TRACE_REASON_FIRST = 3; /* reason indexes: 3 ... 63 */
 constexpr usize TRACE_CHUNK_BYTES = 64 * 1024;
-constexpr u32 TRACE_STAMP_EVERY = 32;
+
+/*
+ * The encoding: a record is one to three 64-bit words.  The first:
+ *
+ *   bits  0-37  goid            bits 50-55  type (trace_ev_type)
+ *   bits 38-47  the P's id      bits 56-61  aux: a wait reason's index
+ *               (TRACE_NO_P)                (trace_reason_index), a
+ *   bits 48-49  unused                      switch's kind, a flag
+ *   bit  62     a ticks word follows        bit 63  an arg word follows
+ *
+ * A switch or an unblock on the fast path is one word: 8 bytes where a
+ * fixed record would take 24, a third of the memory traffic.
+ */
+constexpr u64 TRACE_NO_P = 0x3ff;
+constexpr u64 TRACE_GOID_MASK = (u64{1} << 38) - 1;
+constexpr u64 TRACE_HAS_TICKS = u64{1} << 62;
+constexpr u64 TRACE_HAS_ARG = u64{1} << 63;
+constexpr u32 TRACE_REASONS = 64; /* aux is 6 bits */
+
+inline u64 trace_word(trace_ev_type t, u64 p, u64 goid, u64 aux)
+{
+	return (goid & TRACE_GOID_MASK) | (p & 0x3ff) << 38 | u64(t) << 50 |
+	       (aux & 0x3f) << 56;
+}
+
+constexpr u32 TRACE_CHUNK_WORDS = u32(TRACE_CHUNK_BYTES / 8) - 2;
+constexpr usize TRACE_STAMP_BYTES = 256;
 
 struct trace_chunk {
 	trace_chunk *next; /* older chunk; constant once linked */
-	u64 n;		   /* events, once the chunk is full (else see pos) */
-	trace_event ev[(TRACE_CHUNK_BYTES - 16) / sizeof(trace_event)];
+	u64 n;		   /* words used, once the chunk is full */
+	u64 w[TRACE_CHUNK_WORDS];
 };
 
 /* A P's buffer (or the shared one): its chunks, newest first, linked by
  * next; a chunk's link never changes once it is on the list, so the
  * reader can follow it while the owner adds chunks at the head.  The
- * head chunk is filled up to pos; older ones are full. */
+ * head chunk is filled up to pos; older ones up to their n. */
 struct trace_buf {
-	std::atomic<trace_event *> pos{nullptr}; /* next free slot */
-	trace_event *end = nullptr;		 /* the head chunk's end */
+	std::atomic<u64 *> pos{nullptr}; /* next free word */
+	u64 *end = nullptr;		 /* the head chunk's end */
 	std::atomic<trace_chunk *> head{nullptr};
 	std::atomic<u32> gen{0};      /* generation the chunks belong to */
-	u32 since_stamp = 0;	      /* unstamped events in a row */
+	u64 pbits = 0;		      /* the P's id, placed (trace_word) */
 	trace_chunk *spare = nullptr; /* chunks of old generations */
 };
 
@@ -119,44 +128,77 @@ inline bool trace_on()
 	return g_trace_gen.load(std::memory_order_relaxed) != 0;
 }
 
-/* Record an event on @pp (nullptr: the shared buffer).  @cheap: a
- * switch fast-path event that may go unstamped. */
-void trace_event_slow(p *pp, trace_ev_type t, u64 goid, u64 arg, bool cheap);
+/* Record an event on @pp (nullptr: the shared buffer), stamped, with
+ * @arg (a word of its own unless 0) and @aux. */
+void trace_event_slow(p *pp, trace_ev_type t, u64 goid, u64 arg, u64 aux);
 
 inline void trace_ev(p *pp, trace_ev_type t, u64 goid, u64 arg = 0)
 {
 	if (__builtin_expect(trace_on(), 0))
-		trace_event_slow(pp, t, goid, arg, false);
+		trace_event_slow(pp, t, goid, arg, 0);
 }
 
-/* The switch fast path's events: written inline, unstamped, into the
- * owner's buffer; the slow path stamps every TRACE_STAMP_EVERY-th, moves
- * to a new chunk or a new generation. */
+/* The fast path's events (a direct switch, an unblock): one word written
+ * inline into the owner's buffer, unstamped; one that would start a
+ * TRACE_STAMP_BYTES line, a new chunk or a new generation goes through
+ * the slow path, which stamps it.  @aux: 6 bits (the encoding above). */
 template <typename P>
-inline void trace_ev_cheap(P *pp, trace_ev_type t, u64 goid, u64 arg = 0)
+inline void trace_put_cheap(P *pp, u32 gen, trace_ev_type t, u64 goid, u64 aux)
 {
-	u32 gen = g_trace_gen.load(std::memory_order_relaxed);
-	if (__builtin_expect(gen == 0, 1))
-		return;
 	trace_buf *b = &pp->trace;
-	trace_event *e = b->pos.load(std::memory_order_relaxed);
-	if (b->gen.load(std::memory_order_relaxed) != gen || e == b->end ||
-	    ++b->since_stamp >= TRACE_STAMP_EVERY) {
-		trace_event_slow(pp, t, goid, arg, true);
+	u64 *w = b->pos.load(std::memory_order_relaxed);
+	/* A stamp wherever a record would start a 256-byte line (about
+	 * every 32 records): no counter to keep. */
+	if (b->gen.load(std::memory_order_relaxed) != gen || w == b->end ||
+	    (reinterpret_cast<uptr>(w) & (TRACE_STAMP_BYTES - 1)) == 0) {
+		trace_event_slow(pp, t, goid, 0, aux);
 		return;
 	}
-	*e = trace_event{0, trace_word(t, pp->id, goid), arg};
-	b->pos.store(e + 1, std::memory_order_release);
+	*w = (goid & TRACE_GOID_MASK) | b->pbits | u64(t) << 50 | aux << 56;
+	b->pos.store(w + 1, std::memory_order_release);
 }
 
-/* As trace_ev, on the calling thread's P if it holds one. */
-void trace_event_here(trace_ev_type t, u64 goid, u64 arg, bool cheap);
+/* The generation being recorded, 0 when off: test it once, then put. */
+inline u32 trace_gen()
+{
+	return g_trace_gen.load(std::memory_order_relaxed);
+}
 
-inline void trace_ev_here(trace_ev_type t, u64 goid, u64 arg = 0,
-			  bool cheap = false)
+template <typename P>
+inline void trace_ev_cheap(P *pp, trace_ev_type t, u64 goid, u64 aux = 0)
+{
+	u32 gen = trace_gen();
+	if (__builtin_expect(gen != 0, 0))
+		trace_put_cheap(pp, gen, t, goid, aux);
+}
+
+/* A wait reason's index (TRACE_REASON_FIRST ...), for go_block and
+ * go_switch records: reasons are string literals, interned on first use;
+ * 0 if the table is full (the file then says "?"). */
+u32 trace_reason_intern(const char *reason);
+extern std::atomic<const char *> g_trace_reasons[TRACE_REASONS];
+inline u32 trace_reason_index(const char *reason)
+{
+	/* Its home slot by address (one of 32; collisions go to the rest,
+	 * found by trace_reason_intern): a hit is a load and a compare. */
+	u32 slot = TRACE_REASON_FIRST +
+		   (u32(reinterpret_cast<uptr>(reason) >> 3) & 31);
+	if (__builtin_expect(g_trace_reasons[slot].load(
+				     std::memory_order_relaxed) == reason,
+			     1))
+		return slot;
+	return trace_reason_intern(reason);
+}
+/* The reason interned at @i, or "?". */
+const char *trace_reason_at(u32 i);
+
+/* As trace_ev, on the calling thread's P if it holds one. */
+void trace_event_here(trace_ev_type t, u64 goid, u64 arg);
+
+inline void trace_ev_here(trace_ev_type t, u64 goid, u64 arg = 0)
 {
 	if (__builtin_expect(trace_on(), 0))
-		trace_event_here(t, goid, arg, cheap);
+		trace_event_here(t, goid, arg);
 }
 
 /* CPU ticks: the tracer's clock (rdtsc, cntvct_el0). */

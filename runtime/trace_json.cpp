@@ -43,7 +43,7 @@ struct timed {
 
 trace_ev_type ev_type(u64 w)
 {
-	return trace_ev_type(w >> 56);
+	return trace_ev_type((w >> 50) & 0x3f);
 }
 u64 ev_goid(u64 w)
 {
@@ -51,8 +51,12 @@ u64 ev_goid(u64 w)
 }
 u32 ev_p(u64 w)
 {
-	u64 p = (w >> 40) & 0xffff;
+	u64 p = (w >> 38) & 0x3ff;
 	return p == TRACE_NO_P ? NO_P_LANE : u32(p);
+}
+u32 ev_aux(u64 w)
+{
+	return u32(w >> 56) & 0x3f;
 }
 
 /* Buffered output to a file descriptor. */
@@ -120,41 +124,52 @@ struct lane {
 	u32 m;
 };
 
-/* Events in @c: the head chunk's end at b->pos (read with acquire: the
- * owner wrote each event before moving pos past it); others are full. */
-usize chunk_events(trace_buf *b, trace_chunk *c)
+/* Words used in @c: the head chunk's end at b->pos (read with acquire:
+ * the owner wrote each record before moving pos past it); the others'
+ * n. */
+usize chunk_words(trace_buf *b, trace_chunk *c)
 {
 	if (c != b->head.load(std::memory_order_acquire))
 		return usize(c->n);
-	trace_event *pos = b->pos.load(std::memory_order_acquire);
-	if (pos < c->ev || pos > c->ev + sizeof(c->ev) / sizeof(c->ev[0]))
+	u64 *pos = b->pos.load(std::memory_order_acquire);
+	if (pos < c->w || pos > c->w + TRACE_CHUNK_WORDS)
 		return 0; /* the owner moved on: a later chunk's pos */
-	return usize(pos - c->ev);
+	return usize(pos - c->w);
 }
 
-/* Copy one buffer's events, oldest first, with interpolated times. */
+/* Copy one buffer's events, oldest first, with interpolated times; at
+ * most @room of them. */
 usize collect(trace_buf *b, u32 gen, const trace_capture *cap, timed *dst,
 	      usize room)
 {
 	if (b == nullptr || b->gen.load(std::memory_order_acquire) != gen)
 		return 0;
-	/* Chunks are newest first: count, then fill from the back. */
-	usize total = 0;
+	/* Chunks are newest first, records run forward inside each: find
+	 * the oldest chunk, then walk back up the list. */
+	usize nchunks = 0;
 	for (trace_chunk *c = b->head.load(std::memory_order_acquire);
 	     c != nullptr; c = c->next)
-		total += chunk_events(b, c);
-	if (total > room)
-		total = room;
-	usize at = total;
-	for (trace_chunk *c = b->head.load(std::memory_order_acquire);
-	     c != nullptr && at > 0; c = c->next) {
-		usize n = chunk_events(b, c);
-		for (usize k = n; k-- > 0 && at > 0;) {
-			const trace_event &e = c->ev[k];
-			at--;
-			dst[at] = timed{double(e.ticks), e.word, e.arg};
+		nchunks++;
+	usize at = 0;
+	for (usize k = nchunks; k-- > 0 && at < room;) {
+		trace_chunk *c = b->head.load(std::memory_order_acquire);
+		for (usize i = 0; i < k && c != nullptr; i++)
+			c = c->next;
+		if (c == nullptr)
+			break;
+		usize n = chunk_words(b, c);
+		for (usize i = 0; i < n && at < room;) {
+			u64 word = c->w[i++];
+			u64 ticks = 0, arg = 0;
+			if ((word & TRACE_HAS_TICKS) != 0 && i < n)
+				ticks = c->w[i++];
+			if ((word & TRACE_HAS_ARG) != 0 && i < n)
+				arg = c->w[i++];
+			dst[at++] = timed{double(ticks), word, arg};
 		}
 	}
+	usize total = at;
+	at = 0;
 	/* Ticks to ns; unstamped (0) between stamped neighbours. */
 	double span_ticks = double(cap->ticks1 - cap->ticks0);
 	double ns_per_tick =
@@ -179,14 +194,10 @@ usize collect(trace_buf *b, u32 gen, const trace_capture *cap, timed *dst,
 	}
 	/* Events that happened before the start mark of a buffer renewed
 	 * late keep their order. */
-	for (usize i = at; i < total; i++)
+	for (usize i = 0; i < total; i++)
 		if (dst[i].ns < 0)
 			dst[i].ns = 0;
-	/* Move to the front if the buffer was cut. */
-	if (at > 0)
-		for (usize i = at; i < total; i++)
-			dst[i - at] = dst[i];
-	return total - at;
+	return total;
 }
 
 const char *end_name(trace_ev_type t)
@@ -250,7 +261,7 @@ bool trace_write_json(const char *path, const trace_capture *cap)
 			continue;
 		for (trace_chunk *c = b->head.load(std::memory_order_acquire);
 		     c != nullptr; c = c->next)
-			count += chunk_events(b, c);
+			count += chunk_words(b, c); /* >= its events */
 	}
 	usize ev_bytes = (count + 1) * sizeof(timed);
 	auto ev = static_cast<timed *>(sysalloc(ev_bytes));
@@ -317,14 +328,14 @@ bool trace_write_json(const char *path, const trace_capture *cap)
 		case trace_ev_type::go_start: {
 			if (l == nullptr)
 				break;
+			u32 why = ev_aux(e.word);
 			if (t == trace_ev_type::go_switch && l->goid != 0)
 				span(*o, p, *l, e.ns,
-				     e.arg == TRACE_SWITCH_YIELD     ? "yield"
-				     : e.arg == TRACE_SWITCH_PREEMPT ? "preempt"
-								     : "block",
-				     e.arg > TRACE_SWITCH_PREEMPT
-					     ? reinterpret_cast<const char *>(
-						       e.arg)
+				     why == TRACE_SWITCH_YIELD	   ? "yield"
+				     : why == TRACE_SWITCH_PREEMPT ? "preempt"
+								   : "block",
+				     why > TRACE_SWITCH_PREEMPT
+					     ? trace_reason_at(why)
 					     : nullptr);
 			else if (l->goid != 0)
 				span(*o, p, *l, e.ns, "stop", nullptr);
@@ -350,7 +361,7 @@ bool trace_write_json(const char *path, const trace_capture *cap)
 			}
 			span(*o, p, *l, e.ns, end_name(t),
 			     t == trace_ev_type::go_block
-				     ? reinterpret_cast<const char *>(e.arg)
+				     ? trace_reason_at(ev_aux(e.word))
 				     : nullptr);
 			l->goid = 0;
 			if (t == trace_ev_type::go_syscall) {
@@ -379,7 +390,7 @@ bool trace_write_json(const char *path, const trace_capture *cap)
 			gslot *s = gt.get(goid);
 			s->flow = next_flow++;
 			flow(*o, 's', p, e.ns, s->flow, "unblock");
-			if (e.arg != 0)
+			if (e.arg != 0 || ev_aux(e.word) != 0)
 				instant(*o, p, e.ns, "netpoll", "netpoll ready",
 					goid, 0);
 			break;
