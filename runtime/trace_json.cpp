@@ -107,11 +107,19 @@ struct gtable {
 	gslot *s;
 	usize cap; /* power of two */
 
+	gslot overflow; /* if the table ever fills: wrong arrows, no hang */
+
 	gslot *get(u64 goid)
 	{
 		usize i = (goid * 0x9e3779b97f4a7c15ull) & (cap - 1);
-		while (s[i].goid != 0 && s[i].goid != goid)
+		for (usize probes = 0; s[i].goid != 0 && s[i].goid != goid;
+		     probes++) {
+			if (probes == cap) {
+				overflow = gslot{};
+				return &overflow;
+			}
 			i = (i + 1) & (cap - 1);
+		}
 		s[i].goid = goid;
 		return &s[i];
 	}
@@ -265,10 +273,18 @@ bool trace_write_json(const char *path, const trace_capture *cap)
 	}
 	usize ev_bytes = (count + 1) * sizeof(timed);
 	auto ev = static_cast<timed *>(sysalloc(ev_bytes));
+	/* One slot per goroutine the trace names: no more than the events,
+	 * nor than the goids ever handed out (in batches of GOID_BATCH). */
+	usize gs = count;
+	u64 goids = sched.goidgen.load(std::memory_order_relaxed) +
+		    u64(MAX_PROCS) * GOID_BATCH;
+	if (goids < gs)
+		gs = usize(goids);
 	usize gcap = 64;
-	while (gcap < 2 * count)
+	while (gcap < 2 * gs)
 		gcap <<= 1;
-	gtable gt{static_cast<gslot *>(sysalloc(gcap * sizeof(gslot))), gcap};
+	gtable gt{
+		static_cast<gslot *>(sysalloc(gcap * sizeof(gslot))), gcap, {}};
 	if (ev == nullptr || gt.s == nullptr) {
 		if (ev != nullptr)
 			sysfree(ev, ev_bytes);
