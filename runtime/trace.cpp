@@ -243,9 +243,10 @@ bool trace_start(const char *path)
 		p *pp = sched.allp[i];
 		m *mp = pp != nullptr ? pp->curm : nullptr;
 		g *gp = mp != nullptr ? mp->curg : nullptr;
-		if (gp != nullptr)
+		if (mp != nullptr)
 			trace_event_slow(nullptr, trace_ev_type::go_running,
-					 gp->goid, i, 0);
+					 gp != nullptr ? gp->goid : 0,
+					 i | mp->id << 16, 0);
 	}
 	unlock(&sched.lock);
 	unlock(&g_ctl_lock);

@@ -66,7 +66,8 @@ enum class trace_ev_type : u8 {
 	go_switch,     /* the running G stops and goid starts at once (a
 			  direct switch): aux is TRACE_SWITCH_YIELD,
 			  TRACE_SWITCH_PREEMPT or the block's reason index */
-	go_running,    /* at the start: goid was running on P arg */
+	go_running,    /* at the start: P (arg & 0xffff) was held by M
+			  (arg >> 16), running goid (0: none) */
 };
 
 constexpr u64 TRACE_SWITCH_YIELD = 1;

@@ -130,6 +130,7 @@ struct lane {
 	u64 goid; /* running, 0: none */
 	double start;
 	u32 m;
+	bool m_known; /* a proc start was seen */
 };
 
 /* Words used in @c: the head chunk's end at b->pos (read with acquire:
@@ -231,21 +232,28 @@ void span(out &o, u32 p, const lane &l, double end, const char *why,
 {
 	o.f("{\"ph\":\"X\",\"pid\":1,\"tid\":%u,\"ts\":%.3f,\"dur\":%.3f,"
 	    "\"name\":\"G%llu\",\"cat\":\"goroutine\",\"args\":{\"goid\":%llu,"
-	    "\"m\":%u,\"end\":\"%s\"",
+	    "\"m\":%ld,\"end\":\"%s\"",
 	    p, l.start / 1e3, (end - l.start) / 1e3, (unsigned long long)l.goid,
-	    (unsigned long long)l.goid, l.m, why);
+	    (unsigned long long)l.goid, l.m_known ? long(l.m) : -1L, why);
 	if (reason != nullptr)
 		o.f(",\"reason\":\"%s\"", reason);
 	o.f("}},\n");
 }
 
+/* @m: the M holding the lane's P, or -1 (no P, or not known yet). */
 void instant(out &o, u32 p, double ns, const char *cat, const char *name, u64 a,
-	     u64 b)
+	     u64 b, long m = -1)
 {
 	o.f("{\"ph\":\"i\",\"pid\":1,\"tid\":%u,\"ts\":%.3f,\"name\":\"%s\","
-	    "\"cat\":\"%s\",\"s\":\"t\",\"args\":{\"a\":%llu,\"b\":%llu}},\n",
+	    "\"cat\":\"%s\",\"s\":\"t\",\"args\":{\"a\":%llu,\"b\":%llu,"
+	    "\"m\":%ld}},\n",
 	    p, ns / 1e3, name, cat, (unsigned long long)a,
-	    (unsigned long long)b);
+	    (unsigned long long)b, m);
+}
+
+long lane_m(const lane *l)
+{
+	return l != nullptr && l->m_known ? long(l->m) : -1;
 }
 
 void flow(out &o, char ph, u32 p, double ns, u64 id, const char *cat)
@@ -411,22 +419,35 @@ bool trace_write_json(const char *path, const trace_capture *cap)
 					goid, 0);
 			break;
 		}
-		case trace_ev_type::go_running:
-			if (e.arg < MAX_PROCS && lanes[e.arg].goid == 0) {
-				lanes[e.arg].goid = goid;
-				lanes[e.arg].start = e.ns;
+		case trace_ev_type::go_running: {
+			u64 rp = e.arg & 0xffff;
+			if (rp >= MAX_PROCS)
+				break;
+			if (!lanes[rp].m_known) {
+				lanes[rp].m = u32(e.arg >> 16);
+				lanes[rp].m_known = true;
+			}
+			if (goid != 0 && lanes[rp].goid == 0) {
+				lanes[rp].goid = goid;
+				lanes[rp].start = e.ns;
 			}
 			break;
+		}
 		case trace_ev_type::go_create:
-			instant(*o, p, e.ns, "create", "go", goid, e.arg);
+			instant(*o, p, e.ns, "create", "go", goid, e.arg,
+				lane_m(l));
 			break;
 		case trace_ev_type::proc_start:
-			if (l != nullptr)
+			if (l != nullptr) {
 				l->m = u32(e.arg);
-			instant(*o, p, e.ns, "proc", "P start", e.arg, 0);
+				l->m_known = true;
+			}
+			instant(*o, p, e.ns, "proc", "P start", e.arg, 0,
+				long(e.arg));
 			break;
 		case trace_ev_type::proc_stop:
-			instant(*o, p, e.ns, "proc", "P stop", e.arg, 0);
+			instant(*o, p, e.ns, "proc", "P stop", e.arg, 0,
+				lane_m(l));
 			break;
 		case trace_ev_type::steal: {
 			u64 id = next_flow++;
@@ -444,10 +465,12 @@ bool trace_write_json(const char *path, const trace_capture *cap)
 				0);
 			break;
 		case trace_ev_type::timer_fire:
-			instant(*o, p, e.ns, "timer", "timers fired", e.arg, 0);
+			instant(*o, p, e.ns, "timer", "timers fired", e.arg, 0,
+				lane_m(l));
 			break;
 		case trace_ev_type::netpoll:
-			instant(*o, p, e.ns, "netpoll", "netpoll", e.arg, 0);
+			instant(*o, p, e.ns, "netpoll", "netpoll", e.arg, 0,
+				lane_m(l));
 			break;
 		}
 	}

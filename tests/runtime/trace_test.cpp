@@ -23,7 +23,7 @@ namespace {
 /* One trace event, the fields the tests look at. */
 struct ev {
 	std::string ph, name, cat, end, reason;
-	long tid = -1;
+	long tid = -1, m = -2;
 	double ts = 0, dur = 0;
 	long long id = 0, goid = 0;
 };
@@ -76,6 +76,8 @@ trace_file load(const std::string &path)
 		e.dur = v.empty() ? 0 : std::stod(v);
 		v = field(line, "id");
 		e.id = v.empty() ? 0 : std::stoll(v);
+		v = field(line, "m");
+		e.m = v.empty() ? -2 : std::stol(v);
 		v = field(line, "goid");
 		e.goid = v.empty() ? 0 : std::stoll(v);
 		t.events.push_back(e);
@@ -158,6 +160,7 @@ TEST(trace, the_seeds_two_goroutines_at_procs_1_and_2)
 			EXPECT_LT(e.tid, procs) << "one lane per P";
 			EXPECT_GE(e.dur, 0);
 			EXPECT_EQ(e.name, "G" + std::to_string(e.goid));
+			EXPECT_GE(e.m, 0) << "the thread is known: " << e.name;
 			spans[e.goid].push_back(&e);
 		}
 		/* Each goroutine ran and ended; main waited on the group. */
