@@ -162,13 +162,18 @@ void print_goroutines(g *self, bool skip_self)
 		case view::self:
 			key = mix(key, gp->goid); /* always its own group */
 			break;
-		case view::none:
+		case view::none: /* its stack unknown: not "the same" */
+			key = mix(key, gp->goid);
 			break;
 		}
 		e[k++] = dump_entry{gp, gp->is_main ? 0 : gp->goid, key, st, 0,
 				    ~0u};
 	}
 
+	if (k == 0) { /* only the caller, left out */
+		sysfree(e, bytes);
+		return;
+	}
 	/* Group: sort by key, then by order inside a group; the first of
 	 * each run leads it and links the rest. */
 	std::sort(e, e + k, [](const dump_entry &a, const dump_entry &b) {

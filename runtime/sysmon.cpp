@@ -111,9 +111,14 @@ static void sigquit_install()
 {
 	g_sigquit.store(false, relaxed);
 	struct sigaction old = {};
+	/* A handler of the program's own stays.  Ignored (a background job
+	 * of a shell without job control starts so) is taken over, as Go
+	 * does: a dump on request matters more than the inherited default. */
 	if (::sigaction(SIGQUIT, nullptr, &old) != 0 ||
-	    old.sa_handler != SIG_DFL)
-		return; /* the program's own, or ignored: leave it */
+	    ((old.sa_flags & SA_SIGINFO) == 0 && old.sa_handler != SIG_DFL &&
+	     old.sa_handler != SIG_IGN) ||
+	    ((old.sa_flags & SA_SIGINFO) != 0 && old.sa_sigaction != nullptr))
+		return;
 	struct sigaction sa = {};
 	sa.sa_handler = sigquit_handler;
 	sa.sa_flags = SA_ONSTACK | SA_RESTART;
@@ -186,6 +191,7 @@ static void *sysmon_main(void *)
 		if (!sysmon_sleep(sleep))
 			break;
 		i64 now = nanotime();
+		trace_tick(now);
 		if (schedtrace_due(&trace, now))
 			schedtrace_print(&trace, now);
 		/* Tracing keeps sysmon awake, as in Go: it has lines to print. */
