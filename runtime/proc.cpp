@@ -177,13 +177,19 @@ static bool switch_direct(m *mp, g *gp, bool park, u64 why)
 	mp->curg = next;
 	mp->requeue = gp;
 	mp->requeue_park = park;
-	if (u32 gen = trace_gen(); unlikely(gen != 0))
-		trace_put_cheap(
-			pp, gen, trace_ev_type::go_switch, next->goid,
-			why <= TRACE_SWITCH_PREEMPT
-				? why
-				: trace_reason_index(
-					  reinterpret_cast<const char *>(why)));
+	if (u32 gen = trace_gen(); unlikely(gen != 0)) {
+		if (why == TRACE_SWITCH_PREEMPT) /* rare: always stamped */
+			trace_event_slow(pp, trace_ev_type::go_switch,
+					 next->goid, 0, why);
+		else
+			trace_put_cheap(
+				pp, gen, trace_ev_type::go_switch, next->goid,
+				why == TRACE_SWITCH_YIELD
+					? why
+					: trace_reason_index(
+						  reinterpret_cast<
+							  const char *>(why)));
+	}
 	/* Resumed by the scheduler or by another G's direct switch. */
 	switch_away(gp, mp, &next->f);
 	return true;
@@ -202,7 +208,10 @@ void gosched_traced(trace_ev_type why)
 				  ? TRACE_SWITCH_PREEMPT
 				  : TRACE_SWITCH_YIELD))
 		return;
-	trace_ev_cheap(mp->pp, why, gp->goid);
+	if (why == trace_ev_type::go_preempt)
+		trace_ev(mp->pp, why, gp->goid); /* rare: stamped */
+	else
+		trace_ev_cheap(mp->pp, why, gp->goid);
 	mp->action = g0_action::yield;
 	g_switch_to_scheduler(gp, mp);
 }

@@ -36,6 +36,7 @@ static constexpr auto release = std::memory_order_release;
 static constexpr usize TRACE_KEEP_BYTES = 32u << 20;
 
 std::atomic<u32> g_trace_gen{0};
+std::atomic<i64> g_trace_coarse{0};
 std::atomic<const char *> g_trace_reasons[TRACE_REASONS];
 static rt_lock g_reason_lock;
 
@@ -175,9 +176,11 @@ void trace_event_slow(p *pp, trace_ev_type t, u64 goid, u64 arg, u64 aux)
 	u64 word = trace_word(t, p_id, goid, aux);
 	u64 *at = w + 1;
 	/* Every slow-path record is stamped: the fast path's come here
-	 * about every 32 records (and for a new chunk or generation). */
+	 * about every 32 records, when sysmon's clock moved, and for a new
+	 * chunk or generation. */
 	word |= TRACE_HAS_TICKS;
 	*at++ = trace_ticks();
+	b->coarse = g_trace_coarse.load(relaxed);
 	if (arg != 0) {
 		word |= TRACE_HAS_ARG;
 		*at++ = arg;
@@ -253,13 +256,11 @@ bool trace_start(const char *path)
 	return true;
 }
 
-bool trace_stop()
+/* Context: g_ctl_lock held. */
+static bool trace_stop_locked()
 {
-	lock(&g_ctl_lock);
-	if (g_trace_gen.load(relaxed) == 0) {
-		unlock(&g_ctl_lock);
+	if (g_trace_gen.load(relaxed) == 0)
 		return false;
-	}
 	g_trace_gen.store(0, release);
 	g_cap.ticks1 = trace_ticks();
 	g_cap.ns1 = nanotime();
@@ -271,6 +272,13 @@ bool trace_stop()
 		b.str("gort: trace: cannot write ").str(g_path).str("\n");
 		b.flush();
 	}
+	return ok;
+}
+
+bool trace_stop()
+{
+	lock(&g_ctl_lock);
+	bool ok = trace_stop_locked();
 	unlock(&g_ctl_lock);
 	return ok;
 }
@@ -293,9 +301,11 @@ void trace_run_begin()
 
 void trace_run_end()
 {
+	/* Under g_ctl_lock throughout: a plain thread may be in the middle
+	 * of trace_stop() (reading the buffers) or trace_start(). */
+	lock(&g_ctl_lock);
 	/* A trace the program left running ends with run(). */
-	if (g_trace_gen.load(relaxed) != 0)
-		trace_stop();
+	trace_stop_locked();
 	g_from_env = false;
 	/* No M runs (INV-TRACE-3).  Keep up to TRACE_KEEP_BYTES of chunks
 	 * for the next run's trace (a program that traces each of many short
@@ -306,7 +316,11 @@ void trace_run_end()
 		trace_buf *b = trace_buffer(i);
 		if (b == nullptr)
 			continue;
+		if (i == MAX_PROCS)
+			lock(&g_shared_lock);
 		buf_renew(b, 0);
+		if (i == MAX_PROCS)
+			unlock(&g_shared_lock);
 		trace_chunk *keep = nullptr;
 		while (trace_chunk *c = b->spare) {
 			b->spare = c->next;
@@ -321,6 +335,7 @@ void trace_run_end()
 		b->spare = keep;
 	}
 	g_bytes.store(kept, relaxed);
+	unlock(&g_ctl_lock);
 }
 
 } // namespace gort::rt

@@ -79,15 +79,15 @@ constexpr usize TRACE_CHUNK_BYTES = 64 * 1024;
  * The encoding: a record is one to three 64-bit words.  The first:
  *
  *   bits  0-37  goid            bits 50-55  type (trace_ev_type)
- *   bits 38-47  the P's id      bits 56-61  aux: a wait reason's index
+ *   bits 38-49  the P's id      bits 56-61  aux: a wait reason's index
  *               (TRACE_NO_P)                (trace_reason_index), a
- *   bits 48-49  unused                      switch's kind, a flag
+ *                                           switch's kind, a flag
  *   bit  62     a ticks word follows        bit 63  an arg word follows
  *
  * A switch or an unblock on the fast path is one word: 8 bytes where a
  * fixed record would take 24, a third of the memory traffic.
  */
-constexpr u64 TRACE_NO_P = 0x3ff;
+constexpr u64 TRACE_NO_P = 0xfff; /* above any P id (MAX_PROCS 1024) */
 constexpr u64 TRACE_GOID_MASK = (u64{1} << 38) - 1;
 constexpr u64 TRACE_HAS_TICKS = u64{1} << 62;
 constexpr u64 TRACE_HAS_ARG = u64{1} << 63;
@@ -95,7 +95,7 @@ constexpr u32 TRACE_REASONS = 64; /* aux is 6 bits */
 
 inline u64 trace_word(trace_ev_type t, u64 p, u64 goid, u64 aux)
 {
-	return (goid & TRACE_GOID_MASK) | (p & 0x3ff) << 38 | u64(t) << 50 |
+	return (goid & TRACE_GOID_MASK) | (p & 0xfff) << 38 | u64(t) << 50 |
 	       (aux & 0x3f) << 56;
 }
 
@@ -118,11 +118,22 @@ struct trace_buf {
 	std::atomic<trace_chunk *> head{nullptr};
 	std::atomic<u32> gen{0};      /* generation the chunks belong to */
 	u64 pbits = 0;		      /* the P's id, placed (trace_word) */
+	i64 coarse = 0;		      /* g_trace_coarse at the last stamp */
 	trace_chunk *spare = nullptr; /* chunks of old generations */
 };
 
 /* 0 while off; else the current generation. */
 extern std::atomic<u32> g_trace_gen;
+
+/* A clock sysmon advances each round (nanotime(), every 20 us to 10 ms):
+ * a fast-path record made after it moved is stamped, so an unstamped one
+ * lies within one sysmon round of its P's previous stamp, however long
+ * the goroutine after it ran. */
+extern std::atomic<i64> g_trace_coarse;
+inline void trace_tick(i64 now)
+{
+	g_trace_coarse.store(now, std::memory_order_relaxed);
+}
 
 inline bool trace_on()
 {
@@ -151,7 +162,8 @@ inline void trace_put_cheap(P *pp, u32 gen, trace_ev_type t, u64 goid, u64 aux)
 	/* A stamp wherever a record would start a 256-byte line (about
 	 * every 32 records): no counter to keep. */
 	if (b->gen.load(std::memory_order_relaxed) != gen || w == b->end ||
-	    (reinterpret_cast<uptr>(w) & (TRACE_STAMP_BYTES - 1)) == 0) {
+	    (reinterpret_cast<uptr>(w) & (TRACE_STAMP_BYTES - 1)) == 0 ||
+	    g_trace_coarse.load(std::memory_order_relaxed) != b->coarse) {
 		trace_event_slow(pp, t, goid, 0, aux);
 		return;
 	}

@@ -33,7 +33,8 @@ namespace gort::rt {
 
 namespace {
 
-constexpr u32 NO_P_LANE = 1000;
+constexpr u32 NO_P_LANE = MAX_PROCS; /* above every P's lane */
+constexpr double INTERP_MAX_NS = 1000;
 
 /* An event with its time in nanoseconds from the start. */
 struct timed {
@@ -51,7 +52,7 @@ u64 ev_goid(u64 w)
 }
 u32 ev_p(u64 w)
 {
-	u64 p = (w >> 38) & 0x3ff;
+	u64 p = (w >> 38) & 0xfff;
 	return p == TRACE_NO_P ? NO_P_LANE : u32(p);
 }
 u32 ev_aux(u64 w)
@@ -141,8 +142,13 @@ usize chunk_words(trace_buf *b, trace_chunk *c)
 	if (c != b->head.load(std::memory_order_acquire))
 		return usize(c->n);
 	u64 *pos = b->pos.load(std::memory_order_acquire);
+	/* A writer finishing its last event may have moved to a new chunk
+	 * between the two loads; then c's n is set (published before the
+	 * new head). */
+	if (c != b->head.load(std::memory_order_acquire))
+		return usize(c->n);
 	if (pos < c->w || pos > c->w + TRACE_CHUNK_WORDS)
-		return 0; /* the owner moved on: a later chunk's pos */
+		return 0;
 	return usize(pos - c->w);
 }
 
@@ -194,9 +200,17 @@ usize collect(trace_buf *b, u32 gen, const trace_capture *cap, timed *dst,
 		double hi = i < total ? to_ns(dst[i].ns) : end_ns;
 		double lo = prev == ~usize{0} ? 0 : dst[prev].ns;
 		usize first = prev == ~usize{0} ? at : prev + 1;
-		for (usize k = first; k < i; k++)
-			dst[k].ns = lo + (hi - lo) * double(k - first + 1) /
-						 double(i - first + 1);
+		/* Evenly between the stamps, but no further than
+		 * INTERP_MAX_NS a record from the earlier one: an unstamped
+		 * record lies within a sysmon round of it (trace.h), and a
+		 * long gap means a goroutine ran long after it, not that the
+		 * records were spread over the gap. */
+		for (usize k = first; k < i; k++) {
+			double even = (hi - lo) * double(k - first + 1) /
+				      double(i - first + 1);
+			double near = INTERP_MAX_NS * double(k - first + 1);
+			dst[k].ns = lo + (even < near ? even : near);
+		}
 		if (i < total)
 			dst[i].ns = hi;
 		prev = i;
@@ -293,11 +307,33 @@ bool trace_write_json(const char *path, const trace_capture *cap)
 		gcap <<= 1;
 	gtable gt{
 		static_cast<gslot *>(sysalloc(gcap * sizeof(gslot))), gcap, {}};
-	if (ev == nullptr || gt.s == nullptr) {
-		if (ev != nullptr)
-			sysfree(ev, ev_bytes);
+	/* Lanes from the kernel too: 24 KiB would not fit a goroutine's
+	 * smallest stack, and trace_stop() may run on one. */
+	auto lanes = static_cast<lane *>(sysalloc(MAX_PROCS * sizeof(lane)));
+	auto o = static_cast<out *>(sysalloc(sizeof(out)));
+	/* Everything above goes back to the kernel on every way out. */
+	struct release_all {
+		timed *ev;
+		usize ev_bytes;
+		gslot *gs;
+		usize gs_bytes;
+		lane *lanes;
+		out *o;
+		~release_all()
+		{
+			if (ev != nullptr)
+				sysfree(ev, ev_bytes);
+			if (gs != nullptr)
+				sysfree(gs, gs_bytes);
+			if (lanes != nullptr)
+				sysfree(lanes, MAX_PROCS * sizeof(lane));
+			if (o != nullptr)
+				sysfree(o, sizeof(out));
+		}
+	} mem{ev, ev_bytes, gt.s, gcap * sizeof(gslot), lanes, o};
+	if (ev == nullptr || gt.s == nullptr || lanes == nullptr ||
+	    o == nullptr)
 		return false;
-	}
 	usize n = 0;
 	for (u32 i = 0; i <= MAX_PROCS; i++)
 		n += collect(trace_buffer(i), cap->gen, cap, ev + n, count - n);
@@ -306,18 +342,8 @@ bool trace_write_json(const char *path, const trace_capture *cap)
 	});
 
 	int fd = ::open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		sysfree(ev, ev_bytes);
-		sysfree(gt.s, gcap * sizeof(gslot));
+	if (fd < 0)
 		return false;
-	}
-	auto o = static_cast<out *>(sysalloc(sizeof(out)));
-	if (o == nullptr) {
-		::close(fd);
-		sysfree(ev, ev_bytes);
-		sysfree(gt.s, gcap * sizeof(gslot));
-		return false;
-	}
 	o->fd = fd;
 	u32 procs = cap->procs;
 	for (u32 i = 0; i < n; i++) {
@@ -338,7 +364,6 @@ bool trace_write_json(const char *path, const trace_capture *cap)
 	     "\"args\":{\"name\":\"no P (sysmon, syscalls)\"}},\n",
 	     NO_P_LANE);
 
-	lane lanes[MAX_PROCS] = {};
 	u64 next_flow = 1;
 	double end_ns = double(cap->ns1 - cap->ns0);
 	for (usize i = 0; i < n; i++) {
@@ -483,9 +508,6 @@ bool trace_write_json(const char *path, const trace_capture *cap)
 	o->flush();
 	bool ok = !o->failed;
 	ok = ::close(fd) == 0 && ok;
-	sysfree(o, sizeof(out));
-	sysfree(ev, ev_bytes);
-	sysfree(gt.s, gcap * sizeof(gslot));
 	return ok;
 }
 

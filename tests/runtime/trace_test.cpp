@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -239,7 +240,7 @@ TEST(trace, records_syscalls_and_timers)
 	for (const ev &e : t.events) {
 		if (e.ph == "X" && e.cat == "syscall") {
 			sys++;
-			EXPECT_EQ(e.tid, 1000) << "the no-P lane";
+			EXPECT_EQ(e.tid, 1024) << "the no-P lane";
 		}
 		timers += e.cat == "timer" ? 1 : 0;
 	}
@@ -293,4 +294,46 @@ TEST(trace, gort_trace_traces_a_whole_run)
 		exits += e.ph == "X" && e.end == "exit" ? 1 : 0;
 	/* The two goroutines and, at the end of run(), main. */
 	EXPECT_EQ(exits, 3u) << t.text;
+}
+
+TEST(trace, a_goroutine_that_runs_long_after_a_switch_gets_its_time)
+{
+	/* The direct switch to the spinner is a one-word, unstamped record;
+	 * the next stamp comes only when the spinner ends, 30 ms later.
+	 * The switch must still be placed at its time, not spread into the
+	 * gap (the spinner's span is the long one, main's the short one). */
+	std::string path = temp_path("gap");
+	gort::run(
+		[&] {
+			ASSERT_TRUE(gort::trace_start(path.c_str()));
+			gort::chan<int> go_on(0);
+			gort::wait_group wg;
+			wg.add(1);
+			gort::go([&] {
+				(void)go_on.recv();
+				auto until = std::chrono::steady_clock::now() +
+					     std::chrono::milliseconds(30);
+				while (std::chrono::steady_clock::now() <
+				       until) {
+				}
+				wg.done();
+			});
+			go_on.send(1);
+			wg.wait();
+			ASSERT_TRUE(gort::trace_stop());
+		},
+		gort::config{.procs = 1});
+	trace_file t = load(path);
+	std::remove(path.c_str());
+	double longest = 0;
+	std::string who;
+	for (const ev &e : t.events)
+		if (e.ph == "X" && e.cat == "goroutine" && e.dur > longest) {
+			longest = e.dur;
+			who = e.name + " " + e.end;
+		}
+	EXPECT_GE(longest, 20000.0) << who << "\n" << t.text;
+	EXPECT_NE(who.find(" exit"), std::string::npos)
+		<< "the spinner's span, ending in exit, is the long one\n"
+		<< t.text;
 }
