@@ -617,7 +617,8 @@ void stack_pool_trim()
 		;
 }
 
-stack *stack_find_guard(uptr addr)
+/* The slot whose guard region (@guard) or usable region holds @addr. */
+static stack *arena_slot(uptr addr, bool guard)
 {
 	/* Acquire pairs with the release that published each arena. */
 	for (stack_arena *a = g_arenas.load(std::memory_order_acquire);
@@ -626,26 +627,22 @@ stack *stack_find_guard(uptr addr)
 			continue;
 		uptr off = addr - a->first;
 		u64 i = off / a->stride;
-		if (i < a->count && off % a->stride < a->stride - a->size)
+		bool in_guard = off % a->stride < a->stride - a->size;
+		if (i < a->count && in_guard == guard)
 			return &a->slots[i];
 		return nullptr;
 	}
 	return nullptr;
 }
 
+stack *stack_find_guard(uptr addr)
+{
+	return arena_slot(addr, true);
+}
+
 stack *stack_find(uptr addr)
 {
-	for (stack_arena *a = g_arenas.load(std::memory_order_acquire);
-	     a != nullptr; a = a->next) {
-		if (addr < a->first || addr >= a->end)
-			continue;
-		uptr off = addr - a->first;
-		u64 i = off / a->stride;
-		if (i < a->count && off % a->stride >= a->stride - a->size)
-			return &a->slots[i];
-		return nullptr;
-	}
-	return nullptr;
+	return arena_slot(addr, false);
 }
 
 static usize parse_size(const char *v)
