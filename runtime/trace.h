@@ -167,7 +167,8 @@ inline void trace_put_cheap(P *pp, u32 gen, trace_ev_type t, u64 goid, u64 aux)
 		trace_event_slow(pp, t, goid, 0, aux);
 		return;
 	}
-	*w = (goid & TRACE_GOID_MASK) | b->pbits | u64(t) << 50 | aux << 56;
+	/* goid unmasked: it would take 2^38 goroutines to overflow. */
+	*w = goid | b->pbits | u64(t) << 50 | aux << 56;
 	b->pos.store(w + 1, std::memory_order_release);
 }
 
