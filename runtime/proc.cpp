@@ -235,9 +235,9 @@ void park(bool (*unlock_fn)(g *gp, void *arg), void *arg, const char *reason)
 	g_switch_to_scheduler(gp, mp);
 }
 
-void runqput_any(g *gp, bool next)
+/* runqput_any() for a caller that already read current_m(). */
+static inline void runqput_on(m *mp, g *gp, bool next)
 {
-	m *mp = current_m();
 	if (mp != nullptr && mp->pp != nullptr) {
 		runq_put(mp->pp, gp, next);
 	} else {
@@ -250,16 +250,9 @@ void runqput_any(g *gp, bool next)
 	wakep();
 }
 
-/* Out of line, so that ready() stays small enough to inline where it is
- * hot: tracing off costs it a load and a branch, nothing more. */
-static GORT_NOINLINE __attribute__((cold)) void trace_unblock(g *gp, u32 gen)
+void runqput_any(g *gp, bool next)
 {
-	m *mp = current_m();
-	if (mp != nullptr && mp->pp != nullptr)
-		trace_put_cheap(mp->pp, gen, trace_ev_type::go_unblock,
-				gp->goid, 0);
-	else
-		trace_ev(nullptr, trace_ev_type::go_unblock, gp->goid);
+	runqput_on(current_m(), gp, next);
 }
 
 void ready(g *gp)
@@ -270,9 +263,16 @@ void ready(g *gp)
 	if (unlikely(gp->status.load(relaxed) != gstatus::waiting))
 		fatal("ready: the goroutine is not waiting");
 	gp->status.store(gstatus::runnable, release);
-	if (u32 gen = trace_gen(); unlikely(gen != 0))
-		trace_unblock(gp, gen);
-	runqput_any(gp, true);
+	/* One read of the current M for the tracer and the queue. */
+	m *mp = current_m();
+	if (u32 gen = trace_gen(); unlikely(gen != 0)) {
+		if (mp != nullptr && mp->pp != nullptr)
+			trace_put_cheap(mp->pp, gen, trace_ev_type::go_unblock,
+					gp->goid, 0);
+		else
+			trace_ev(nullptr, trace_ev_type::go_unblock, gp->goid);
+	}
+	runqput_on(mp, gp, true);
 }
 
 /*

@@ -107,6 +107,10 @@ struct trace_chunk {
 	u64 n;		   /* words used, once the chunk is full */
 	u64 w[TRACE_CHUNK_WORDS];
 };
+/* w ends at the chunk's end, a multiple of TRACE_STAMP_BYTES from its
+ * page-aligned start (trace_put_cheap relies on it). */
+static_assert(sizeof(trace_chunk) == TRACE_CHUNK_BYTES);
+static_assert(TRACE_CHUNK_BYTES % TRACE_STAMP_BYTES == 0);
 
 /* A P's buffer (or the shared one): its chunks, newest first, linked by
  * next; a chunk's link never changes once it is on the list, so the
@@ -160,8 +164,10 @@ inline void trace_put_cheap(P *pp, u32 gen, trace_ev_type t, u64 goid, u64 aux)
 	trace_buf *b = &pp->trace;
 	u64 *w = b->pos.load(std::memory_order_relaxed);
 	/* A stamp wherever a record would start a 256-byte line (about
-	 * every 32 records): no counter to keep. */
-	if (b->gen.load(std::memory_order_relaxed) != gen || w == b->end ||
+	 * every 32 records): no counter to keep.  A chunk's end is such a
+	 * line too (chunks are page-aligned, TRACE_CHUNK_BYTES long), and
+	 * so is a null pos: the same test sends them to the slow path. */
+	if (b->gen.load(std::memory_order_relaxed) != gen ||
 	    (reinterpret_cast<uptr>(w) & (TRACE_STAMP_BYTES - 1)) == 0 ||
 	    g_trace_coarse.load(std::memory_order_relaxed) != b->coarse) {
 		trace_event_slow(pp, t, goid, 0, aux);
