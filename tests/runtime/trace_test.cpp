@@ -143,6 +143,11 @@ TEST(trace, the_seeds_two_goroutines_at_procs_1_and_2)
 				main_goid = (long long)gort::goid();
 				ASSERT_TRUE(gort::trace_start(path.c_str()));
 				letters(goids);
+				/* wg.wait() returns once both called done(),
+				 * maybe before the last one's exit record
+				 * (another P): wait until both have ended. */
+				while (gort::num_goroutine() > 1)
+					gort::yield();
 				ASSERT_TRUE(gort::trace_stop());
 			},
 			gort::config{.procs = procs});
