@@ -199,6 +199,11 @@ usize collect(trace_buf *b, u32 gen, const trace_capture *cap, timed *dst,
 			continue;
 		double hi = i < total ? to_ns(dst[i].ns) : end_ns;
 		double lo = prev == ~usize{0} ? 0 : dst[prev].ns;
+		/* The end mark comes from the other clock, read just after
+		 * the last ticks: it can lie a little before the last stamp
+		 * (by microseconds under qemu).  Time never runs back. */
+		if (hi < lo)
+			hi = lo;
 		usize first = prev == ~usize{0} ? at : prev + 1;
 		/* Evenly between the stamps, but no further than
 		 * INTERP_MAX_NS a record from the earlier one: an unstamped
@@ -366,6 +371,8 @@ bool trace_write_json(const char *path, const trace_capture *cap)
 
 	u64 next_flow = 1;
 	double end_ns = double(cap->ns1 - cap->ns0);
+	if (n > 0 && ev[n - 1].ns > end_ns) /* the two clocks' skew */
+		end_ns = ev[n - 1].ns;
 	for (usize i = 0; i < n; i++) {
 		const timed &e = ev[i];
 		trace_ev_type t = ev_type(e.word);
