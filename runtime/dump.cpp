@@ -127,9 +127,7 @@ void print_goroutines(g *self, bool skip_self)
 	if (self != nullptr) {
 		traceback_here(&self_tb);
 		/* Start at our caller: this function says nothing. */
-		for (int i = 1; i < self_tb.n; i++)
-			self_tb.pc[i - 1] = self_tb.pc[i];
-		self_tb.n -= self_tb.n > 0 ? 1 : 0;
+		traceback_drop(&self_tb, 1);
 	}
 
 	u32 n = 0;

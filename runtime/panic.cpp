@@ -56,10 +56,7 @@ void panic_uncaught(u64 goid, const char *what)
 	b.str(" [running]:\n");
 	traceback tb;
 	traceback_here(&tb);
-	int skip = first_program_frame(&tb);
-	for (int i = skip; i < tb.n; i++)
-		tb.pc[i - skip] = tb.pc[i];
-	tb.n -= skip;
+	traceback_drop(&tb, first_program_frame(&tb));
 	print_traceback(b, &tb);
 	b.str("\n");
 	b.flush();

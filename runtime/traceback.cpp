@@ -87,12 +87,16 @@ __attribute__((noinline)) void traceback_here(traceback *tb)
 	tb->elided = false;
 	tb->entry_first = false;
 	_Unwind_Backtrace(unwind_step, tb);
-	/* The first entry is this function itself. */
-	if (tb->n > 0) {
-		for (int i = 1; i < tb->n; i++)
-			tb->pc[i - 1] = tb->pc[i];
-		tb->n--;
-	}
+	traceback_drop(tb, 1); /* the first entry is this function */
+}
+
+void traceback_drop(traceback *tb, int n)
+{
+	if (n > tb->n)
+		n = tb->n;
+	for (int i = n; i < tb->n; i++)
+		tb->pc[i - n] = tb->pc[i];
+	tb->n -= n;
 }
 
 u64 traceback_hash(const traceback *tb)

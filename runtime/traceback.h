@@ -46,6 +46,9 @@ void traceback_saved(const fiber *f, traceback *tb);
  * gort_arch_start, whose CFI ends every goroutine's chain. */
 void traceback_here(traceback *tb);
 
+/* Drop the @n innermost frames (frames of the reporting code itself). */
+void traceback_drop(traceback *tb, int n);
+
 /* A hash of the chain outside the runtime's own code (gort_text), to
  * group goroutines whose stacks are the same: two goroutines parked on
  * the same line may have left through different switch paths. */
