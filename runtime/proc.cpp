@@ -149,9 +149,12 @@ void g_switch_to_scheduler(g *gp, m *mp)
 
 /* Switch from @gp to the next G of this P's queue, which will finish
  * @gp off (park it if @park, else requeue it).  False, having done
- * nothing, if the scheduler context must decide instead.  @why: how the
- * tracer records the switch (trace.h, go_switch). */
-static bool switch_direct(m *mp, g *gp, bool park, u64 why)
+ * nothing, if the scheduler context must decide instead.  @kind: how the
+ * tracer records the switch (trace.h, go_switch): TRACE_SWITCH_YIELD,
+ * TRACE_SWITCH_PREEMPT, or 0 for a park, whose aux is @reason's index.
+ * Inlined, so that each caller's constant @park and @kind fold away. */
+[[gnu::always_inline]] static inline bool
+switch_direct(m *mp, g *gp, bool park, u64 kind, const char *reason)
 {
 	p *pp = mp->pp;
 	if (mp->lockedg != nullptr ||
@@ -177,18 +180,14 @@ static bool switch_direct(m *mp, g *gp, bool park, u64 why)
 	mp->curg = next;
 	mp->requeue = gp;
 	mp->requeue_park = park;
-	if (u32 gen = trace_gen(); unlikely(gen != 0)) {
-		if (why == TRACE_SWITCH_PREEMPT) /* rare: always stamped */
+	if (u64 state = trace_state(); unlikely(state != 0)) {
+		if (kind == TRACE_SWITCH_PREEMPT) /* rare: always stamped */
 			trace_event_slow(pp, trace_ev_type::go_switch,
-					 next->goid, 0, why);
+					 next->goid, 0, kind);
 		else
 			trace_put_cheap(
-				pp, gen, trace_ev_type::go_switch, next->goid,
-				why == TRACE_SWITCH_YIELD
-					? why
-					: trace_reason_index(
-						  reinterpret_cast<
-							  const char *>(why)));
+				pp, state, trace_ev_type::go_switch, next->goid,
+				kind != 0 ? kind : trace_reason_index(reason));
 	}
 	/* Resumed by the scheduler or by another G's direct switch. */
 	switch_away(gp, mp, &next->f);
@@ -206,7 +205,8 @@ void gosched_traced(trace_ev_type why)
 	if (switch_direct(mp, gp, false,
 			  why == trace_ev_type::go_preempt
 				  ? TRACE_SWITCH_PREEMPT
-				  : TRACE_SWITCH_YIELD))
+				  : TRACE_SWITCH_YIELD,
+			  nullptr))
 		return;
 	if (why == trace_ev_type::go_preempt)
 		trace_ev(mp->pp, why, gp->goid); /* rare: stamped */
@@ -226,11 +226,11 @@ void park(bool (*unlock_fn)(g *gp, void *arg), void *arg, const char *reason)
 	gp->waitsince.store(0, relaxed);
 	mp->park_unlock = unlock_fn;
 	mp->park_arg = arg;
-	if (switch_direct(mp, gp, true, reinterpret_cast<uptr>(reason)))
+	if (switch_direct(mp, gp, true, 0, reason))
 		return;
-	if (u32 gen = trace_gen(); unlikely(gen != 0))
-		trace_put_cheap(mp->pp, gen, trace_ev_type::go_block, gp->goid,
-				trace_reason_index(reason));
+	if (u64 state = trace_state(); unlikely(state != 0))
+		trace_put_cheap(mp->pp, state, trace_ev_type::go_block,
+				gp->goid, trace_reason_index(reason));
 	mp->action = g0_action::park;
 	g_switch_to_scheduler(gp, mp);
 }
@@ -265,10 +265,10 @@ void ready(g *gp)
 	gp->status.store(gstatus::runnable, release);
 	/* One read of the current M for the tracer and the queue. */
 	m *mp = current_m();
-	if (u32 gen = trace_gen(); unlikely(gen != 0)) {
+	if (u64 state = trace_state(); unlikely(state != 0)) {
 		if (mp != nullptr && mp->pp != nullptr)
-			trace_put_cheap(mp->pp, gen, trace_ev_type::go_unblock,
-					gp->goid, 0);
+			trace_put_cheap(mp->pp, state,
+					trace_ev_type::go_unblock, gp->goid, 0);
 		else
 			trace_ev(nullptr, trace_ev_type::go_unblock, gp->goid);
 	}

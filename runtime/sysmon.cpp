@@ -191,7 +191,7 @@ static void *sysmon_main(void *)
 		if (!sysmon_sleep(sleep))
 			break;
 		i64 now = nanotime();
-		trace_tick(now);
+		trace_tick();
 		if (schedtrace_due(&trace, now))
 			schedtrace_print(&trace, now);
 		/* Tracing keeps sysmon awake, as in Go: it has lines to print. */

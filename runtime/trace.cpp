@@ -8,9 +8,11 @@
  *     chunk is on a list; a chunk that is not the head has its n (words
  *     used) set before it stopped being the head; the head's end at pos.
  *   INV-TRACE-4: g_trace_reasons[i], once set, never changes.
- *   INV-TRACE-2: g_trace_gen is 0 or the generation being recorded;
- *     start and stop are serialised by g_ctl_lock, and a generation's
- *     buffers are read only after g_trace_gen went back to 0.
+ *   INV-TRACE-2: g_trace_state's generation is 0 or the generation being
+ *     recorded; start and stop are serialised by g_ctl_lock, and a
+ *     generation's buffers are read only after the state went back to
+ *     0.  Besides start and stop, only sysmon changes the state (its
+ *     round count, by CAS, and only while recording).
  *   INV-TRACE-3: chunks are freed only by trace_run_end(), when no M runs.
  */
 #include "runtime/trace.h"
@@ -35,8 +37,7 @@ static constexpr auto acquire = std::memory_order_acquire;
 static constexpr auto release = std::memory_order_release;
 static constexpr usize TRACE_KEEP_BYTES = 32u << 20;
 
-std::atomic<u32> g_trace_gen{0};
-std::atomic<i64> g_trace_coarse{0};
+std::atomic<u64> g_trace_state{0};
 std::atomic<const char *> g_trace_reasons[TRACE_REASONS];
 static rt_lock g_reason_lock;
 
@@ -97,6 +98,18 @@ u32 trace_reason_intern(const char *reason)
 	return found;
 }
 
+void trace_tick()
+{
+	u64 s = g_trace_state.load(relaxed);
+	if (s == 0)
+		return;
+	/* Only the round count moves; a failed CAS means start or stop
+	 * changed the state meanwhile, which stamps the next records
+	 * anyway. */
+	u64 next = (s & ~u64{0xffffffff}) | u32(s + 1);
+	g_trace_state.compare_exchange_strong(s, next, relaxed, relaxed);
+}
+
 const char *trace_reason_at(u32 i)
 {
 	const char *r =
@@ -140,7 +153,8 @@ static void buf_renew(trace_buf *b, u32 gen)
 
 void trace_event_slow(p *pp, trace_ev_type t, u64 goid, u64 arg, u64 aux)
 {
-	u32 gen = g_trace_gen.load(acquire);
+	u64 state = g_trace_state.load(acquire);
+	u32 gen = trace_state_gen(state);
 	if (gen == 0)
 		return;
 	trace_buf *b = &g_shared;
@@ -180,7 +194,7 @@ void trace_event_slow(p *pp, trace_ev_type t, u64 goid, u64 arg, u64 aux)
 	 * chunk or generation. */
 	word |= TRACE_HAS_TICKS;
 	*at++ = trace_ticks();
-	b->coarse = g_trace_coarse.load(relaxed);
+	b->seen = state;
 	if (arg != 0) {
 		word |= TRACE_HAS_ARG;
 		*at++ = arg;
@@ -214,7 +228,7 @@ bool trace_start(const char *path)
 	    std::strlen(path) >= sizeof(g_path))
 		return false;
 	lock(&g_ctl_lock);
-	if (g_trace_gen.load(relaxed) != 0) {
+	if (g_trace_state.load(relaxed) != 0) {
 		unlock(&g_ctl_lock);
 		return false;
 	}
@@ -235,7 +249,7 @@ bool trace_start(const char *path)
 	if (++g_last_gen == 0)
 		g_last_gen = 1;
 	g_cap.gen = g_last_gen;
-	g_trace_gen.store(g_last_gen, release);
+	g_trace_state.store(u64(g_last_gen) << 32, release);
 	/* Who runs where as the trace begins: the writer's lanes start
 	 * with them (a direct switch's event names only the G it starts).
 	 * sched.lock keeps an M from exiting under the look (racy, as a
@@ -259,9 +273,9 @@ bool trace_start(const char *path)
 /* Context: g_ctl_lock held. */
 static bool trace_stop_locked()
 {
-	if (g_trace_gen.load(relaxed) == 0)
+	if (g_trace_state.load(relaxed) == 0)
 		return false;
-	g_trace_gen.store(0, release);
+	g_trace_state.store(0, release);
 	g_cap.ticks1 = trace_ticks();
 	g_cap.ns1 = nanotime();
 	g_cap.dropped = g_dropped.load(relaxed);

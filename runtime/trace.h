@@ -4,9 +4,9 @@
  * Perfetto, chrome://tracing or tools/trace's HTML timeline.
  *
  * Recording.  Off by default; gort::trace_start(path), or GORT_TRACE=<file>
- * for a whole run(), turns it on.  Each event is 24 bytes appended to the
- * buffer of the P it happened on, by that P's owner: no lock and no atomic
- * read-modify-write.  Events with no P (sysmon, a thread back from a
+ * for a whole run(), turns it on.  Each event is one to three 8-byte
+ * words (the encoding below) appended to the buffer of the P it happened
+ * on, by that P's owner: no lock and no atomic read-modify-write.  Events with no P (sysmon, a thread back from a
  * system call without one, a plain thread waking a goroutine) go to one
  * shared buffer under a lock: they are rare.  Buffers are chains of
  * TRACE_CHUNK_BYTES chunks from the kernel; at GORT_TRACE_MAX_MB (256 MiB
@@ -122,26 +122,32 @@ struct trace_buf {
 	std::atomic<trace_chunk *> head{nullptr};
 	std::atomic<u32> gen{0};      /* generation the chunks belong to */
 	u64 pbits = 0;		      /* the P's id, placed (trace_word) */
-	i64 coarse = 0;		      /* g_trace_coarse at the last stamp */
+	u64 seen = 0;		      /* g_trace_state at the last stamp */
 	trace_chunk *spare = nullptr; /* chunks of old generations */
 };
 
-/* 0 while off; else the current generation. */
-extern std::atomic<u32> g_trace_gen;
+/*
+ * The recording state, one word so that the fast path tests it once:
+ * bits 32-63 the generation being recorded (0: off), bits 0-31 a count
+ * of sysmon's rounds (trace_tick(), every 20 us to 10 ms).  A buffer
+ * keeps the state of its last stamp; a fast-path record made when the
+ * state differs (a new generation, or sysmon went round) is stamped, so
+ * an unstamped one lies within one sysmon round of its P's previous
+ * stamp, however long the goroutine after it ran.
+ */
+extern std::atomic<u64> g_trace_state;
 
-/* A clock sysmon advances each round (nanotime(), every 20 us to 10 ms):
- * a fast-path record made after it moved is stamped, so an unstamped one
- * lies within one sysmon round of its P's previous stamp, however long
- * the goroutine after it ran. */
-extern std::atomic<i64> g_trace_coarse;
-inline void trace_tick(i64 now)
+inline u32 trace_state_gen(u64 state)
 {
-	g_trace_coarse.store(now, std::memory_order_relaxed);
+	return u32(state >> 32);
 }
+
+/* sysmon, each round: move the round count while recording. */
+void trace_tick();
 
 inline bool trace_on()
 {
-	return g_trace_gen.load(std::memory_order_relaxed) != 0;
+	return g_trace_state.load(std::memory_order_relaxed) != 0;
 }
 
 /* Record an event on @pp (nullptr: the shared buffer), stamped, with
@@ -159,17 +165,18 @@ inline void trace_ev(p *pp, trace_ev_type t, u64 goid, u64 arg = 0)
  * TRACE_STAMP_BYTES line, a new chunk or a new generation goes through
  * the slow path, which stamps it.  @aux: 6 bits (the encoding above). */
 template <typename P>
-inline void trace_put_cheap(P *pp, u32 gen, trace_ev_type t, u64 goid, u64 aux)
+inline void trace_put_cheap(P *pp, u64 state, trace_ev_type t, u64 goid,
+			    u64 aux)
 {
 	trace_buf *b = &pp->trace;
 	u64 *w = b->pos.load(std::memory_order_relaxed);
 	/* A stamp wherever a record would start a 256-byte line (about
 	 * every 32 records): no counter to keep.  A chunk's end is such a
 	 * line too (chunks are page-aligned, TRACE_CHUNK_BYTES long), and
-	 * so is a null pos: the same test sends them to the slow path. */
-	if (b->gen.load(std::memory_order_relaxed) != gen ||
-	    (reinterpret_cast<uptr>(w) & (TRACE_STAMP_BYTES - 1)) == 0 ||
-	    g_trace_coarse.load(std::memory_order_relaxed) != b->coarse) {
+	 * so is a null pos: the same test sends them to the slow path, as
+	 * the state test sends a new generation or a sysmon round. */
+	if (b->seen != state ||
+	    (reinterpret_cast<uptr>(w) & (TRACE_STAMP_BYTES - 1)) == 0) {
 		trace_event_slow(pp, t, goid, 0, aux);
 		return;
 	}
@@ -178,18 +185,18 @@ inline void trace_put_cheap(P *pp, u32 gen, trace_ev_type t, u64 goid, u64 aux)
 	b->pos.store(w + 1, std::memory_order_release);
 }
 
-/* The generation being recorded, 0 when off: test it once, then put. */
-inline u32 trace_gen()
+/* The recording state, 0 when off: test it once, then put. */
+inline u64 trace_state()
 {
-	return g_trace_gen.load(std::memory_order_relaxed);
+	return g_trace_state.load(std::memory_order_relaxed);
 }
 
 template <typename P>
 inline void trace_ev_cheap(P *pp, trace_ev_type t, u64 goid, u64 aux = 0)
 {
-	u32 gen = trace_gen();
-	if (__builtin_expect(gen != 0, 0))
-		trace_put_cheap(pp, gen, t, goid, aux);
+	u64 state = trace_state();
+	if (__builtin_expect(state != 0, 0))
+		trace_put_cheap(pp, state, t, goid, aux);
 }
 
 /* A wait reason's index (TRACE_REASON_FIRST ...), for go_block and
@@ -197,7 +204,7 @@ inline void trace_ev_cheap(P *pp, trace_ev_type t, u64 goid, u64 aux = 0)
  * 0 if the table is full (the file then says "?"). */
 u32 trace_reason_intern(const char *reason);
 extern std::atomic<const char *> g_trace_reasons[TRACE_REASONS];
-inline u32 trace_reason_index(const char *reason)
+[[gnu::always_inline]] inline u32 trace_reason_index(const char *reason)
 {
 	/* Its home slot by address (one of 32; collisions go to the rest,
 	 * found by trace_reason_intern): a hit is a load and a compare. */
