@@ -24,8 +24,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstdarg>
-#include <cstdio>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -60,7 +58,12 @@ u32 ev_aux(u64 w)
 	return u32(w >> 56) & 0x3f;
 }
 
-/* Buffered output to a file descriptor. */
+/*
+ * Buffered output to a file descriptor, assembled piece by piece: a
+ * trace has millions of events, and formatting their times with printf
+ * cost twenty times the rest of the writer.  Each piece makes room for
+ * itself; a failed write is remembered and the rest is dropped.
+ */
 struct out {
 	int fd;
 	bool failed = false;
@@ -81,18 +84,61 @@ struct out {
 		}
 		n = 0;
 	}
-	__attribute__((format(printf, 2, 3))) void f(const char *fmt, ...)
+	void room(usize k)
 	{
-		if (sizeof(buf) - n < 1024)
+		if (sizeof(buf) - n < k)
 			flush();
-		va_list ap;
-		va_start(ap, fmt);
-		int k = std::vsnprintf(buf + n, sizeof(buf) - n, fmt, ap);
-		va_end(ap);
-		if (k > 0)
-			n += usize(k) < sizeof(buf) - n ? usize(k)
-							: sizeof(buf) - n - 1;
 	}
+	/* @str: JSON-safe already (the writer's own literals, wait
+	 * reasons, lane names); at most a few hundred bytes. */
+	out &s(const char *str)
+	{
+		usize k = __builtin_strlen(str);
+		room(k);
+		__builtin_memcpy(buf + n, str, k);
+		n += k;
+		return *this;
+	}
+	out &c(char ch)
+	{
+		room(1);
+		buf[n++] = ch;
+		return *this;
+	}
+	out &u(u64 v)
+	{
+		char tmp[20];
+		usize k = 0;
+		do {
+			tmp[k++] = char('0' + v % 10);
+			v /= 10;
+		} while (v != 0);
+		room(k);
+		while (k > 0)
+			buf[n++] = tmp[--k];
+		return *this;
+	}
+	out &i(i64 v)
+	{
+		if (v < 0)
+			return c('-').u(u64(0) - u64(v));
+		return u(u64(v));
+	}
+	/* @ns nanoseconds as microseconds with three decimals (printf's
+	 * %.3f of ns / 1e3, rounded to the nanosecond). */
+	out &us(double ns)
+	{
+		bool neg = ns < 0;
+		u64 v = u64((neg ? -ns : ns) + 0.5);
+		if (neg && v != 0)
+			c('-');
+		u(v / 1000).c('.');
+		u64 frac = v % 1000;
+		return c(char('0' + frac / 100))
+			.c(char('0' + frac / 10 % 10))
+			.c(char('0' + frac % 10));
+	}
+	out &b(bool v) { return s(v ? "true" : "false"); }
 };
 
 /* Per-goroutine state while walking: keyed by goid, open addressing. */
@@ -249,25 +295,25 @@ const char *end_name(trace_ev_type t)
 void span(out &o, u32 p, const lane &l, double end, const char *why,
 	  const char *reason)
 {
-	o.f("{\"ph\":\"X\",\"pid\":1,\"tid\":%u,\"ts\":%.3f,\"dur\":%.3f,"
-	    "\"name\":\"G%llu\",\"cat\":\"goroutine\",\"args\":{\"goid\":%llu,"
-	    "\"m\":%ld,\"end\":\"%s\"",
-	    p, l.start / 1e3, (end - l.start) / 1e3, (unsigned long long)l.goid,
-	    (unsigned long long)l.goid, l.m_known ? long(l.m) : -1L, why);
+	o.s("{\"ph\":\"X\",\"pid\":1,\"tid\":").u(p);
+	o.s(",\"ts\":").us(l.start).s(",\"dur\":").us(end - l.start);
+	o.s(",\"name\":\"G").u(l.goid);
+	o.s("\",\"cat\":\"goroutine\",\"args\":{\"goid\":").u(l.goid);
+	o.s(",\"m\":").i(l.m_known ? i64(l.m) : -1);
+	o.s(",\"end\":\"").s(why).c('"');
 	if (reason != nullptr)
-		o.f(",\"reason\":\"%s\"", reason);
-	o.f("}},\n");
+		o.s(",\"reason\":\"").s(reason).c('"');
+	o.s("}},\n");
 }
 
 /* @m: the M holding the lane's P, or -1 (no P, or not known yet). */
 void instant(out &o, u32 p, double ns, const char *cat, const char *name, u64 a,
 	     u64 b, long m = -1)
 {
-	o.f("{\"ph\":\"i\",\"pid\":1,\"tid\":%u,\"ts\":%.3f,\"name\":\"%s\","
-	    "\"cat\":\"%s\",\"s\":\"t\",\"args\":{\"a\":%llu,\"b\":%llu,"
-	    "\"m\":%ld}},\n",
-	    p, ns / 1e3, name, cat, (unsigned long long)a,
-	    (unsigned long long)b, m);
+	o.s("{\"ph\":\"i\",\"pid\":1,\"tid\":").u(p);
+	o.s(",\"ts\":").us(ns).s(",\"name\":\"").s(name);
+	o.s("\",\"cat\":\"").s(cat).s("\",\"s\":\"t\",\"args\":{\"a\":");
+	o.u(a).s(",\"b\":").u(b).s(",\"m\":").i(m).s("}},\n");
 }
 
 long lane_m(const lane *l)
@@ -277,10 +323,12 @@ long lane_m(const lane *l)
 
 void flow(out &o, char ph, u32 p, double ns, u64 id, const char *cat)
 {
-	o.f("{\"ph\":\"%c\",\"pid\":1,\"tid\":%u,\"ts\":%.3f,\"id\":%llu,"
-	    "\"name\":\"%s\",\"cat\":\"%s\"%s},\n",
-	    ph, p, ns / 1e3, (unsigned long long)id, cat, cat,
-	    ph == 'f' ? ",\"bp\":\"e\"" : "");
+	o.s("{\"ph\":\"").c(ph).s("\",\"pid\":1,\"tid\":").u(p);
+	o.s(",\"ts\":").us(ns).s(",\"id\":").u(id);
+	o.s(",\"name\":\"").s(cat).s("\",\"cat\":\"").s(cat).c('"');
+	if (ph == 'f')
+		o.s(",\"bp\":\"e\"");
+	o.s("},\n");
 }
 
 } // namespace
@@ -356,18 +404,18 @@ bool trace_write_json(const char *path, const trace_capture *cap)
 		if (p != NO_P_LANE && p + 1 > procs)
 			procs = p + 1;
 	}
-	o->f("{\"otherData\":{\"producer\":\"gort trace v1\",\"procs\":%u,"
-	     "\"events\":%llu,\"dropped\":%llu,\"duration_ns\":%lld},"
-	     "\"displayTimeUnit\":\"ns\",\"traceEvents\":[\n",
-	     procs, (unsigned long long)n, (unsigned long long)cap->dropped,
-	     (long long)(cap->ns1 - cap->ns0));
-	for (u32 i = 0; i < procs; i++)
-		o->f("{\"ph\":\"M\",\"pid\":1,\"tid\":%u,\"name\":"
-		     "\"thread_name\",\"args\":{\"name\":\"P%u\"}},\n",
-		     i, i);
-	o->f("{\"ph\":\"M\",\"pid\":1,\"tid\":%u,\"name\":\"thread_name\","
-	     "\"args\":{\"name\":\"no P (sysmon, syscalls)\"}},\n",
-	     NO_P_LANE);
+	o->s("{\"otherData\":{\"producer\":\"gort trace v1\",\"procs\":");
+	o->u(procs).s(",\"events\":").u(n).s(",\"dropped\":").u(cap->dropped);
+	o->s(",\"duration_ns\":").i(cap->ns1 - cap->ns0);
+	o->s("},\"displayTimeUnit\":\"ns\",\"traceEvents\":[\n");
+	for (u32 i = 0; i < procs; i++) {
+		o->s("{\"ph\":\"M\",\"pid\":1,\"tid\":").u(i);
+		o->s(",\"name\":\"thread_name\",\"args\":{\"name\":\"P");
+		o->u(i).s("\"}},\n");
+	}
+	o->s("{\"ph\":\"M\",\"pid\":1,\"tid\":").u(NO_P_LANE);
+	o->s(",\"name\":\"thread_name\",\"args\":{\"name\":\"no P "
+	     "(sysmon, syscalls)\"}},\n");
 
 	u64 next_flow = 1;
 	double end_ns = double(cap->ns1 - cap->ns0);
@@ -432,14 +480,13 @@ bool trace_write_json(const char *path, const trace_capture *cap)
 			if (!s->in_sys)
 				break;
 			s->in_sys = false;
-			o->f("{\"ph\":\"X\",\"pid\":1,\"tid\":%u,\"ts\":%.3f,"
-			     "\"dur\":%.3f,\"name\":\"syscall G%llu\",\"cat\":"
-			     "\"syscall\",\"args\":{\"goid\":%llu,\"m\":%u,"
-			     "\"kept_p\":%s}},\n",
-			     NO_P_LANE, s->sys_ns / 1e3,
-			     (e.ns - s->sys_ns) / 1e3, (unsigned long long)goid,
-			     (unsigned long long)goid, s->sys_m,
-			     e.arg != 0 ? "true" : "false");
+			o->s("{\"ph\":\"X\",\"pid\":1,\"tid\":").u(NO_P_LANE);
+			o->s(",\"ts\":").us(s->sys_ns);
+			o->s(",\"dur\":").us(e.ns - s->sys_ns);
+			o->s(",\"name\":\"syscall G").u(goid);
+			o->s("\",\"cat\":\"syscall\",\"args\":{\"goid\":");
+			o->u(goid).s(",\"m\":").u(s->sys_m);
+			o->s(",\"kept_p\":").b(e.arg != 0).s("}},\n");
 			break;
 		}
 		case trace_ev_type::go_unblock: {
@@ -510,7 +557,7 @@ bool trace_write_json(const char *path, const trace_capture *cap)
 		if (lanes[p].goid != 0)
 			span(*o, p, lanes[p], end_ns, "stop", nullptr);
 	/* The last line has no comma: a final metadata event closes it. */
-	o->f("{\"ph\":\"M\",\"pid\":1,\"name\":\"process_name\",\"args\":"
+	o->s("{\"ph\":\"M\",\"pid\":1,\"name\":\"process_name\",\"args\":"
 	     "{\"name\":\"gort\"}}\n]}\n");
 	o->flush();
 	bool ok = !o->failed;
