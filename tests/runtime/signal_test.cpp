@@ -74,3 +74,57 @@ TEST(signal, threads_get_an_alternate_stack)
 	::pthread_join(t, nullptr);
 	EXPECT_TRUE(had);
 }
+
+/* A thread that already has an alternate stack keeps it: under ASan that
+ * is ASan's own, which ASan unmaps when the thread exits, so gort must
+ * neither replace it (ASan would unmap gort's) nor free it.  Outside
+ * ASan the test gives the thread a stack of its own first. */
+TEST(signal, an_alternate_stack_the_thread_has_is_kept)
+{
+	struct result {
+		bool ours_installed = false;
+		bool kept = false;
+	} r;
+	pthread_t t;
+	ASSERT_EQ(::pthread_create(
+			  &t, nullptr,
+			  [](void *p) -> void * {
+				  auto *res = static_cast<result *>(p);
+				  stack_t before;
+				  ::sigaltstack(nullptr, &before);
+				  void *mine = nullptr;
+				  constexpr size_t size = 64 * 1024;
+				  if (before.ss_flags & SS_DISABLE) {
+					  mine = ::mmap(nullptr, size,
+							PROT_READ | PROT_WRITE,
+							MAP_PRIVATE |
+								MAP_ANONYMOUS,
+							-1, 0);
+					  before = stack_t{};
+					  before.ss_sp = mine;
+					  before.ss_size = size;
+					  ::sigaltstack(&before, nullptr);
+					  res->ours_installed = true;
+				  }
+				  signal_thread_init();
+				  stack_t after;
+				  ::sigaltstack(nullptr, &after);
+				  res->kept = !(after.ss_flags & SS_DISABLE) &&
+					      after.ss_sp == before.ss_sp &&
+					      after.ss_size == before.ss_size;
+				  if (mine != nullptr) {
+					  stack_t off = {};
+					  off.ss_flags = SS_DISABLE;
+					  ::sigaltstack(&off, nullptr);
+					  ::munmap(mine, size);
+				  }
+				  return nullptr;
+			  },
+			  &r),
+		  0);
+	::pthread_join(t, nullptr);
+	EXPECT_TRUE(r.kept);
+#ifdef GORT_ASAN
+	EXPECT_FALSE(r.ours_installed) << "ASan gives each thread its own";
+#endif
+}
