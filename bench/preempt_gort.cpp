@@ -11,7 +11,7 @@
  *                          With preemption on they take turns every slice;
  *                          off, one runs after the other.  The difference
  *                          is what the preemptions cost.  On and off runs
- *                          alternate, five of each, and each side's best
+ *                          alternate, three of each, and each side's best
  *                          is reported: on this shared VM a run's time
  *                          drifts by far more than the 1% asked of the
  *                          difference, and the drift only ever adds.
@@ -102,7 +102,7 @@ void BM_preempt_cost(benchmark::State &state)
 {
 	const bool quick = std::getenv("GORT_BENCH_QUICK") != nullptr;
 	const std::uint64_t n = quick ? 20000000 : 150000000;
-	const int rounds = quick ? 1 : 5;
+	const int rounds = quick ? 1 : 3;
 	for (auto _ : state) {
 		double best_on = 1e30, best_off = 1e30, total = 0;
 		for (int i = 0; i < rounds; i++) {
