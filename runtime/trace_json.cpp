@@ -364,6 +364,8 @@ bool trace_write_json(const char *path, const trace_capture *cap)
 	 * smallest stack, and trace_stop() may run on one. */
 	auto lanes = static_cast<lane *>(sysalloc(MAX_PROCS * sizeof(lane)));
 	auto o = static_cast<out *>(sysalloc(sizeof(out)));
+	constexpr usize runs_bytes = (MAX_PROCS + 2) * sizeof(usize);
+	auto runs = static_cast<usize *>(sysalloc(runs_bytes));
 	/* Everything above goes back to the kernel on every way out. */
 	struct release_all {
 		timed *ev;
@@ -372,8 +374,11 @@ bool trace_write_json(const char *path, const trace_capture *cap)
 		usize gs_bytes;
 		lane *lanes;
 		out *o;
+		usize *runs;
 		~release_all()
 		{
+			if (runs != nullptr)
+				sysfree(runs, runs_bytes);
 			if (ev != nullptr)
 				sysfree(ev, ev_bytes);
 			if (gs != nullptr)
@@ -383,16 +388,37 @@ bool trace_write_json(const char *path, const trace_capture *cap)
 			if (o != nullptr)
 				sysfree(o, sizeof(out));
 		}
-	} mem{ev, ev_bytes, gt.s, gcap * sizeof(gslot), lanes, o};
+	} mem{ev, ev_bytes, gt.s, gcap * sizeof(gslot), lanes, o, runs};
 	if (ev == nullptr || gt.s == nullptr || lanes == nullptr ||
-	    o == nullptr)
+	    o == nullptr || runs == nullptr)
 		return false;
-	usize n = 0;
-	for (u32 i = 0; i <= MAX_PROCS; i++)
-		n += collect(trace_buffer(i), cap->gen, cap, ev + n, count - n);
-	std::stable_sort(ev, ev + n, [](const timed &a, const timed &b) {
+	/* Into time order.  Each buffer's events come out in time order
+	 * already (its stamps and the times interpolated between them never
+	 * run back), so the buffers are merged, pairwise, a log(buffers)
+	 * passes; a stable sort of them all took a third of the writer's
+	 * time.  The order of equal times is a stable sort's. */
+	auto earlier = [](const timed &a, const timed &b) {
 		return a.ns < b.ns;
-	});
+	};
+	usize n = 0, nruns = 0;
+	for (u32 i = 0; i <= MAX_PROCS; i++) {
+		usize got = collect(trace_buffer(i), cap->gen, cap, ev + n,
+				    count - n);
+		if (got == 0)
+			continue;
+		if (!std::is_sorted(ev + n, ev + n + got, earlier))
+			std::stable_sort(ev + n, ev + n + got, earlier);
+		runs[nruns++] = n;
+		n += got;
+	}
+	runs[nruns] = n;
+	for (usize width = 1; width < nruns; width *= 2)
+		for (usize i = 0; i + width < nruns; i += 2 * width)
+			std::inplace_merge(
+				ev + runs[i], ev + runs[i + width],
+				ev + runs[i + 2 * width < nruns ? i + 2 * width
+								: nruns],
+				earlier);
 
 	int fd = ::open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
