@@ -9,6 +9,7 @@
  */
 #include "runtime/stack.h"
 
+#include "../race_edges.h"
 #include "proc_util.h"
 #include "runtime/fiber.h"
 #include "runtime/mem_probe.h"
@@ -25,6 +26,7 @@
 
 using namespace gort::rt;
 using gort_test::rss_bytes;
+using gort_test::switch_ordered;
 
 namespace {
 
@@ -197,7 +199,7 @@ TEST(stack, trim_pass_gives_back_deep_pages_and_keeps_shallow_stacks)
 	stack_pool_trim(); /* start from an empty unchecked list */
 	long before = rss_bytes();
 	for (auto &x : t)
-		fiber_switch(&x.main_f, &x.f);
+		switch_ordered(&x.main_f, &x.f);
 	long deep = rss_bytes();
 	EXPECT_GT(deep - before, long(N * DEPTH * 3 / 4))
 		<< "the fibers really touched their stacks";
@@ -221,7 +223,7 @@ TEST(stack, trim_pass_gives_back_deep_pages_and_keeps_shallow_stacks)
 				  },
 				  &x, 256 * 1024, &x.main_f),
 			  stack_err::none);
-		fiber_switch(&x.main_f, &x.f);
+		switch_ordered(&x.main_f, &x.f);
 	}
 	u64 trimmed1 = stack_pool_stats_get().trimmed_bytes;
 	for (auto &x : t)
