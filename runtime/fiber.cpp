@@ -100,6 +100,12 @@ static void fiber_entry(void *p)
 	asan_finish_switch(nullptr);
 	if (fiber_start_hook != nullptr)
 		fiber_start_hook();
+	/* Whatever was released on the fiber happens before it starts, as
+	 * its end releases on it below: for a goroutine that is go() (the
+	 * fiber is the G's first member, which spawn releases on and
+	 * g_start_hook acquires too); for a fiber switched to by hand, the
+	 * switch (tests/race_edges.h). */
+	race_acquire(f);
 	/* No try here: an exception nobody catches must find no handler
 	 * at all, so that the unwinder's search ends at gort_arch_start and
 	 * std::terminate runs on the intact stack (fiber_terminate). */

@@ -73,7 +73,10 @@ void fiber_forget_tsan(fiber *f);
 
 /* Context: running on @from's stack; @to not running anywhere.  Under
  * TSan it is a call into the runtime, which TSan does not instrument:
- * the fiber switch must not happen inside an instrumented frame. */
+ * the fiber switch must not happen inside an instrumented frame.  It
+ * switches TSan fibers but orders nothing: a fiber starts after whatever
+ * was released on its address and releases on it when it ends, and the
+ * rest is the caller's to draw (goroutines: runtime/sanitizer.h). */
 #ifdef GORT_TSAN
 void fiber_switch(fiber *from, fiber *to);
 #else

@@ -159,8 +159,13 @@ inline void rt_copy(void *dst, const void *src, usize n)
 }
 #endif
 
-/* Immediately before the jump to the fiber's stack. */
-inline void tsan_switch(void *to)
+/* Immediately before the jump to the fiber's stack.  Always inlined:
+ * called out of line it would be a frame of its own, and where that copy
+ * is instrumented (a test's, which the linker may keep for the runtime's
+ * calls too: the ignore list drops the memory accesses, not the function
+ * entry and exit hooks), it would enter on the old fiber's shadow stack
+ * and leave from the new one's. */
+GORT_ALWAYS_INLINE void tsan_switch(void *to)
 {
 #ifdef GORT_TSAN
 	constexpr unsigned NO_SYNC = 1; /* __tsan_switch_to_fiber_no_sync */

@@ -24,5 +24,6 @@ using usize = std::size_t;
 #define likely(x) __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
 #define GORT_NOINLINE __attribute__((noinline))
+#define GORT_ALWAYS_INLINE inline __attribute__((always_inline))
 #define GORT_NORETURN [[noreturn]]
 #define GORT_CACHE_LINE 64

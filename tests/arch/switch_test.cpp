@@ -7,12 +7,15 @@
 #include "arch/arch.h"
 #include "runtime/fiber.h"
 
+#include "../race_edges.h"
+
 #include <cfenv>
 #include <cstring>
 #include <gtest/gtest.h>
 #include <vector>
 
 using namespace gort::rt;
+using gort_test::switch_ordered;
 
 extern "C" {
 void gort_test_probe(arch_context *self, const arch_context *to, const u64 *in,
@@ -41,13 +44,19 @@ void fill_sentinels(u64 *v, u64 seed, bool side_a)
 	}
 }
 
-/* gort_test_probe around the sanitizer protocol, as fiber_switch does it. */
+/* gort_test_probe around the sanitizer protocol, as fiber_switch does it
+ * (fiber.cpp): TSan is told the fiber it switches to right before the
+ * jump, and nothing between the two touches memory.  Ordered as
+ * switch_ordered() is (tests/race_edges.h). */
 void probe_switch(fiber *self, fiber *to, const u64 *in, u64 *out)
 {
+	race_release(to);
 	asan_start_switch(&self->asan_fake_stack, to->asan_bottom,
 			  to->asan_size);
+	tsan_switch(to->tsan_fiber);
 	gort_test_probe(&self->ctx, &to->ctx, in, out);
 	asan_finish_switch(self->asan_fake_stack);
+	race_acquire(self);
 }
 
 struct probe_pair {
@@ -82,7 +91,7 @@ TEST(arch_switch, preserves_callee_saved_registers_and_fp_control)
 		EXPECT_EQ(pp->out_a[i], pp->in_a[i]) << "side A, slot " << i;
 
 	/* B resumes with its sentinels intact although A ran meanwhile. */
-	fiber_switch(&pp->main_f, &pp->other);
+	switch_ordered(&pp->main_f, &pp->other);
 	EXPECT_TRUE(pp->other.done);
 	for (u64 i = 0; i < gort_test_probe_nslots; i++)
 		EXPECT_EQ(pp->out_b[i], pp->in_b[i]) << "side B, slot " << i;
@@ -105,7 +114,7 @@ void fp_default_side(void *p)
 	 * becomes 1 + 4*2^-24; rounding down would give 1 + 2*2^-24. */
 	volatile float a = 1.0f, b = 3.0f * 5.9604644775390625e-8f;
 	fp->sum_seen = a + b;
-	fiber_switch(&fp->other, &fp->main_f);
+	switch_ordered(&fp->other, &fp->main_f);
 }
 
 } // namespace
@@ -118,12 +127,12 @@ TEST(arch_switch, fresh_context_starts_with_default_rounding)
 		  stack_err::none);
 	int saved = std::fegetround();
 	ASSERT_EQ(std::fesetround(FE_DOWNWARD), 0);
-	fiber_switch(&fp.main_f, &fp.other);
+	switch_ordered(&fp.main_f, &fp.other);
 	int mode_after = std::fegetround();
 	std::fesetround(saved);
 	EXPECT_EQ(fp.sum_seen, 1.0f + 4.0f * 5.9604644775390625e-8f);
 	EXPECT_EQ(mode_after, FE_DOWNWARD) << "the creator's mode came back";
-	fiber_switch(&fp.main_f, &fp.other); /* let it finish */
+	switch_ordered(&fp.main_f, &fp.other); /* let it finish */
 	EXPECT_TRUE(fp.other.done);
 	fiber_destroy(&fp.other);
 }
@@ -154,7 +163,7 @@ void ring_body(void *p)
 		r->token++;
 		fiber *next = m->index + 1 < n ? &r->fibers[m->index + 1]
 					       : &r->main_f;
-		fiber_switch(&r->fibers[m->index], next);
+		switch_ordered(&r->fibers[m->index], next);
 		if (mine != 0xabcdef00ull + m->index)
 			r->corrupted++;
 	}
@@ -178,13 +187,13 @@ TEST(arch_switch, thousands_of_contexts_pass_a_token_around_a_ring)
 	}
 	/* Each lap: main -> 0 -> 1 -> ... -> N-1 -> main. */
 	for (int lap = 0; lap < r.laps; lap++) {
-		fiber_switch(&r.main_f, &r.fibers[0]);
+		switch_ordered(&r.main_f, &r.fibers[0]);
 		EXPECT_EQ(r.token, (lap + 1) * N);
 	}
 	/* One more pass lets each member leave its loop and finish. */
 	for (size_t i = 0; i < N; i++) {
 		r.fibers[i].exit_to = &r.main_f;
-		fiber_switch(&r.main_f, &r.fibers[i]);
+		switch_ordered(&r.main_f, &r.fibers[i]);
 		EXPECT_TRUE(r.fibers[i].done);
 		fiber_destroy(&r.fibers[i]);
 	}

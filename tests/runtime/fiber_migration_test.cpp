@@ -4,6 +4,7 @@
  * control state travels with the context, not the thread) and its stack
  * contents across every hop.  The long version carries the "stress" label.
  */
+#include "../race_edges.h"
 #include "runtime/fiber.h"
 #include "runtime/lock.h"
 
@@ -13,6 +14,9 @@
 #include <vector>
 
 using namespace gort::rt;
+using gort_test::lock_ordered;
+using gort_test::switch_ordered;
+using gort_test::unlock_ordered;
 
 namespace {
 
@@ -58,7 +62,7 @@ void hop(void *p)
 	std::fesetround(h->mode);
 	volatile u64 canary = 0x5eed0000u + u64(h->mode);
 	for (u64 i = 0; i < h->hops; i++) {
-		fiber_switch(&h->f, h->resumer);
+		switch_ordered(&h->f, h->resumer);
 		if (std::fegetround() != h->mode ||
 		    observed_mode() != h->mode ||
 		    canary != 0x5eed0000u + u64(h->mode))
@@ -72,9 +76,9 @@ void worker(world *w)
 	fiber self;
 	fiber_init_thread(&self);
 	for (;;) {
-		lock(&w->l);
+		lock_ordered(&w->l);
 		if (w->finished == w->total) {
-			unlock(&w->l);
+			unlock_ordered(&w->l);
 			return;
 		}
 		hopper *h = nullptr;
@@ -82,23 +86,23 @@ void worker(world *w)
 			h = w->queue.front();
 			w->queue.erase(w->queue.begin());
 		}
-		unlock(&w->l);
+		unlock_ordered(&w->l);
 		if (h == nullptr) {
 			std::this_thread::yield();
 			continue;
 		}
 		h->resumer = &self;
 		h->f.exit_to = &self;
-		fiber_switch(&self, &h->f);
+		switch_ordered(&self, &h->f);
 		/* Our own mode is untouched by the fiber's. */
 		if (std::fegetround() != FE_TONEAREST)
 			h->bad++;
-		lock(&w->l);
+		lock_ordered(&w->l);
 		if (h->f.done)
 			w->finished++;
 		else
 			w->queue.push_back(h);
-		unlock(&w->l);
+		unlock_ordered(&w->l);
 	}
 }
 

@@ -5,11 +5,14 @@
  */
 #include "runtime/fiber.h"
 
+#include "../race_edges.h"
+
 #include <gtest/gtest.h>
 #include <stdexcept>
 #include <string>
 
 using namespace gort::rt;
+using gort_test::switch_ordered;
 
 namespace {
 
@@ -25,7 +28,7 @@ void run_fiber(void (*fn)(void *), void *arg, usize stack_size = 0)
 	fiber_init_thread(&r.main_f);
 	ASSERT_EQ(fiber_create(&r.f, fn, arg, stack_size, &r.main_f),
 		  stack_err::none);
-	fiber_switch(&r.main_f, &r.f);
+	switch_ordered(&r.main_f, &r.f);
 	ASSERT_TRUE(r.f.done);
 	fiber_destroy(&r.f);
 }
@@ -88,7 +91,7 @@ void throws_in_b(void *p)
 	} catch (const std::exception &e) {
 		t->b_caught = e.what();
 	}
-	fiber_switch(&t->b, &t->a);
+	switch_ordered(&t->b, &t->a);
 }
 
 void catches_then_switches(void *p)
@@ -100,7 +103,7 @@ void catches_then_switches(void *p)
 		} catch (...) {
 			/* Inside a handler, let another fiber throw and catch
 			 * its own exception, then rethrow ours. */
-			fiber_switch(&t->a, &t->b);
+			switch_ordered(&t->a, &t->b);
 			throw;
 		}
 	} catch (const std::exception &e) {
@@ -118,7 +121,7 @@ TEST(fiber, rethrow_after_another_fiber_threw_and_caught)
 		  stack_err::none);
 	ASSERT_EQ(fiber_create(&t.b, throws_in_b, &t, 0, &t.main_f),
 		  stack_err::none);
-	fiber_switch(&t.main_f, &t.a);
+	switch_ordered(&t.main_f, &t.a);
 	EXPECT_TRUE(t.a.done);
 	EXPECT_EQ(t.b_caught, "from b");
 	EXPECT_EQ(t.a_rethrown, "from a");
