@@ -2,12 +2,13 @@
  * runtime/tls_linux.cpp - the runtime's per-thread state: which M runs on
  * this thread, and the clock.
  *
- * current_m() is out of line and not inlinable (noinline, and it reads
- * the thread_local through an empty asm that the compiler must assume
- * changes memory).  A G may call current_m(), block, and resume on
- * another thread; if the compiler could keep the TLS address from before
- * the switch, the G would read the old thread's M.  Keeping every read a
- * real call makes that impossible at any optimisation level, LTO included.
+ * A G may call current_m(), block, and resume on another thread; if the
+ * compiler could keep the TLS address from before the switch, the G
+ * would read the old thread's M.  So every read is opaque to it: on
+ * x86-64 an inline asm volatile (proc.h) that reads %fs afresh, elsewhere
+ * a call that cannot be inlined (noinline, reading the thread_local
+ * through an empty asm that the compiler must assume changes memory).
+ * Either way no optimisation level, LTO included, can keep the address.
  */
 #include "runtime/proc.h"
 
@@ -15,6 +16,20 @@
 
 namespace gort::rt {
 
+#if defined(__x86_64__)
+/* Read inline by current_m() (proc.h) through the initial-exec model,
+ * which the asm there spells out: the variable is constant-initialised,
+ * so no TLS wrapper function is involved. */
+extern "C" {
+__attribute__((tls_model("initial-exec"))) thread_local m *gort_tls_m = nullptr;
+}
+
+GORT_NOINLINE void set_current_m(m *mp)
+{
+	gort_tls_m = mp;
+	__asm__ __volatile__("" ::: "memory");
+}
+#else
 static thread_local m *tls_m = nullptr;
 
 GORT_NOINLINE m *current_m()
@@ -29,6 +44,7 @@ GORT_NOINLINE void set_current_m(m *mp)
 	tls_m = mp;
 	__asm__ __volatile__("" ::: "memory");
 }
+#endif
 
 i64 nanotime()
 {
