@@ -100,14 +100,22 @@ void expect_lanes_disjoint(const trace_file &t)
 		if (e.ph == "X" && e.cat == "goroutine")
 			lanes[e.tid].push_back(&e);
 	for (auto &[tid, v] : lanes) {
+		/* By start, then by end: with a coarse clock (qemu's) a span
+		 * may last 0 ns and start where the next one starts. */
 		std::sort(v.begin(), v.end(), [](const ev *a, const ev *b) {
-			return a->ts < b->ts;
+			if (a->ts != b->ts)
+				return a->ts < b->ts;
+			return a->dur < b->dur;
 		});
 		for (size_t i = 1; i < v.size(); i++)
 			EXPECT_LE(v[i - 1]->ts + v[i - 1]->dur,
 				  v[i]->ts + 0.002)
 				<< "lane P" << tid << ": " << v[i - 1]->name
-				<< " overlaps " << v[i]->name;
+				<< " [" << v[i - 1]->ts << " +" << v[i - 1]->dur
+				<< ", end " << v[i - 1]->end << "] overlaps "
+				<< v[i]->name << " [" << v[i]->ts << " +"
+				<< v[i]->dur << ", end " << v[i]->end
+				<< "], span " << i << " of " << v.size();
 	}
 }
 
