@@ -2,8 +2,9 @@
  * tests/runtime/preempt_test.cpp - preemption: a goroutine spinning
  * without calls does not keep others from running at procs 1; its
  * integer, floating-point and vector registers, errno and thread_local
- * data survive thousands of asynchronous preemptions; malloc- and
- * printf-heavy goroutines are never stopped inside libc; the program's
+ * data survive thousands of asynchronous preemptions; a goroutine that
+ * run() discards while it is parked leaves nothing behind in its G; malloc-
+ * and printf-heavy goroutines are never stopped inside libc; the program's
  * own SIGURG handler still runs; turning asynchronous preemption off
  * leaves the cooperative kind.
  *
@@ -209,6 +210,30 @@ TEST(preempt, errno_and_thread_local_data_stay_with_the_goroutine)
 	EXPECT_TRUE(same_thread_data);
 	EXPECT_EQ(seen_errno, 4242);
 	EXPECT_GT(turns, 10);
+}
+
+TEST(preempt, goroutines_discarded_while_parked_leave_nothing_behind)
+{
+	NEEDS_ASYNC();
+	/* At procs 1 main runs again only once every spinner queued ahead
+	 * of it has been preempted, so each run() ends with its 80 spinners
+	 * parked by preemption, and discards them.  That is more than a P
+	 * keeps of free Gs, so the next run() gets some of those G structs
+	 * back, and its spinners must be preemptible again. */
+	static std::atomic<bool> never{false};
+	for (int i = 0; i < 3; i++)
+		gort::run(
+			[] {
+				for (int k = 0; k < 80; k++)
+					gort::go([] {
+						while (!never.load(
+							std::memory_order_relaxed)) {
+						}
+					});
+				gort::yield(); /* behind all of them */
+				gort::sleep(1ms);
+			},
+			fast_slices());
 }
 
 TEST(preempt, malloc_and_printf_heavy_goroutines_are_not_stopped_inside_libc)
