@@ -99,8 +99,8 @@ __attribute__((noinline)) void scribble_on_this_thread(int e, long add)
 	__asm__ __volatile__("" ::: "memory");
 }
 
-/* ASan and TSan builds, and AArch64 for now, preempt cooperatively only
- * (HACKING.md, "Preemption"). */
+/* ASan and TSan builds preempt cooperatively only (HACKING.md,
+ * "Preemption"). */
 bool async_available()
 {
 	static int known = -1;
@@ -118,8 +118,8 @@ bool async_available()
 
 TEST(preempt, is_on_in_a_dynamic_program)
 {
-#if defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__) &&                   \
-	!defined(__SANITIZE_THREAD__)
+#if (defined(__x86_64__) || defined(__aarch64__)) &&                           \
+	!defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
 	gort::run([] { EXPECT_TRUE(gort::async_preemption()); });
 #endif
 	gort::run([] { EXPECT_FALSE(gort::async_preemption()); },
