@@ -7,6 +7,12 @@
  *   mmap, async-signal-safe), takes no lock, and preserves errno.
  * INV-PREEMPT-2: g_ranges is written once in preempt_init(), before the
  *   handler is installed, and only read afterwards.
+ * INV-PREEMPT-3: no instruction of gort's lies in the preemptible text:
+ *   the build keeps inline functions, template instances and (AArch64)
+ *   atomic operations inside gort_text, and tests/check_gort_text.cmake
+ *   checks that no direct branch leaves it for .text.  So a G is never
+ *   stopped inside the runtime, and never preempted again between the
+ *   save and the resume (gp->preempt_saved says so).
  */
 #include "runtime/preempt.h"
 
@@ -137,6 +143,11 @@ static bool safe_point(m *mp, g *gp, const ucontext_t *uc)
 	if (gp == nullptr || mp->locks != 0 ||
 	    gp->status.load(relaxed) != gstatus::running)
 		return false;
+	/* Already preempted, on its way to park or back: saving again would
+	 * overwrite the context it is to resume with.  Unreachable while
+	 * gort's code stays out of the preemptible text (INV-PREEMPT-3). */
+	if (gp->preempt_saved)
+		return false;
 	if (first_mask_word(&uc->uc_sigmask) != mp->sigmask)
 		return false; /* inside a signal handler */
 	uptr sp = arch_sigctx_sp(uc);
@@ -163,6 +174,7 @@ static void preempt_at(g *gp, ucontext_t *uc)
 	}
 	if (!arch_sigctx_save(uc, gp->preempt_area, gp->preempt_area_size))
 		return;
+	gp->preempt_saved = true;
 	arch_sigctx_redirect(
 		uc, reinterpret_cast<uptr>(&gort_arch_preempt_trampoline));
 }
@@ -191,6 +203,7 @@ static void sigurg_handler(int sig, siginfo_t *si, void *ucv)
 		if (!arch_sigctx_restore(uc, area))
 			fatal("preempt: a preempted goroutine's saved context "
 			      "does not fit the signal frame");
+		mp->curg->preempt_saved = false;
 		/* A pending SIGURG from sysmon merges with this one (the
 		 * kernel queues one of each standard signal): count it as
 		 * handled and declined, or preempt_sent would stay set and

@@ -434,6 +434,9 @@ static void spawn_commit_as(void *handle, bool is_main, uptr gopc)
 	gp->waitreason = nullptr;
 	gp->lockedm = nullptr;
 	gp->lockcount = 0;
+	/* A G that run() discarded while parked by preemption never
+	 * resumed; its saved context is nothing to this one. */
+	gp->preempt_saved = false;
 	gp->is_main = is_main;
 	gp->eh = eh_state{};
 	g *parent = mp != nullptr ? mp->curg : nullptr;

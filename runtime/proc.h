@@ -112,6 +112,10 @@ struct g {
 	std::atomic<bool> preempt{false};
 	void *preempt_area = nullptr;
 	usize preempt_area_size = 0;
+	/* The area holds a context not yet resumed: the G is on its way
+	 * through the park (its own thread's handler sets and clears it;
+	 * spawning clears it after run() discarded the G parked). */
+	bool preempt_saved = false;
 	eh_state eh{}; /* saved while switched out */
 };
 

@@ -12,15 +12,11 @@ inline void arch_relax()
 }
 
 /*
- * Asynchronous preemption (runtime/preempt.h) is built and runs here, but
- * under qemu-user one of its tests still fails, every time: a goroutine's
- * thread_local counter, counted through a pointer kept in a register
- * across preemptions, ends with another goroutine's writes in it (2e6
- * counted, 12e6 found), as if the other goroutine ran on its thread while
- * it was pinned there.  (The malloc/printf test, which used to hang, passes
- * since sysmon's signal no longer gets lost in a resume signal.)  Until
- * that is understood (qemu or gort), AArch64 preempts cooperatively only.
+ * Asynchronous preemption (runtime/preempt.h) is trusted on this CPU.  It
+ * needs gort's code compiled without outline atomics: the libgcc helpers
+ * they call lie in the program's .text, where a goroutine may be stopped
+ * (HACKING.md, "Preemption").
  */
-constexpr bool ARCH_ASYNC_PREEMPT = false;
+constexpr bool ARCH_ASYNC_PREEMPT = true;
 
 } // namespace gort::rt
