@@ -194,6 +194,18 @@ switch_direct(m *mp, g *gp, bool park, u64 kind, const char *reason)
 	return true;
 }
 
+bool sync_can_spin(int iter)
+{
+	if (iter >= SYNC_SPIN_ROUNDS)
+		return false;
+	u32 procs = sched.procs.load(relaxed);
+	if (procs <= 1 || procs <= sched.npidle.load(relaxed) +
+					    sched.nmspinning.load(relaxed) + 1)
+		return false;
+	m *mp = current_m();
+	return mp == nullptr || mp->pp == nullptr || runq_empty(mp->pp);
+}
+
 void gosched_traced(trace_ev_type why)
 {
 	m *mp = current_m();

@@ -341,6 +341,13 @@ inline void gosched()
 	gosched_traced(trace_ev_type::go_yield);
 }
 void g_switch_to_scheduler(g *gp, m *mp);
+/* May a lock's waiter spin once more (round @iter, from 0) before it
+ * parks?  As Go's sync_runtime_canSpin: a few rounds, and only while
+ * another P runs goroutines (the holder may be one of them, about to
+ * unlock) and nothing waits in this P's queue. */
+bool sync_can_spin(int iter);
+constexpr int SYNC_SPIN_ROUNDS = 4;
+constexpr int SYNC_SPIN_PAUSES = 30; /* arch_relax() per round */
 
 /* sched.cpp */
 [[noreturn]] void mstart(m *mp);

@@ -20,7 +20,9 @@
  */
 #include <gort/sync.h>
 
+#include "arch_cpu.h"
 #include "runtime/panic.h"
+#include "runtime/proc.h"
 #include "runtime/sanitizer.h"
 #include "runtime/waitq.h"
 
@@ -93,14 +95,14 @@ void mutex::lock_slow()
 			}
 			continue;
 		}
-		if (!(s & MUTEX_STARVING)) {
-			/* Spin a little: the holder may be about to unlock. */
-			if (spins < 4) {
-				spins++;
-				for (int i = 0; i < 64; i++)
-					__asm__ __volatile__("" ::: "memory");
-				continue;
-			}
+		/* Spin a little while the holder runs on another P: it may
+		 * be about to unlock, and parking then waking costs a
+		 * scheduler round trip (and a futex wake-up of an idle M). */
+		if (!(s & MUTEX_STARVING) && rt::sync_can_spin(spins)) {
+			spins++;
+			for (int i = 0; i < rt::SYNC_SPIN_PAUSES; i++)
+				rt::arch_relax();
+			continue;
 		}
 		rt::lock(&qu->lock);
 		/* INV-MU-1: count ourselves only while it is still locked,
