@@ -200,7 +200,7 @@ bool sync_can_spin(int iter)
 		return false;
 	u32 procs = sched.procs.load(relaxed);
 	if (procs <= 1 || procs <= sched.npidle.load(relaxed) +
-					    sched.nmspinning.load(relaxed) + 1)
+					   sched.nmspinning.load(relaxed) + 1)
 		return false;
 	m *mp = current_m();
 	return mp == nullptr || mp->pp == nullptr || runq_empty(mp->pp);
