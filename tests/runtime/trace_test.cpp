@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -259,6 +260,123 @@ TEST(trace, records_syscalls_and_timers)
 	}
 	EXPECT_GE(sys, 1u) << t.text;
 	EXPECT_GE(timers, 1u) << t.text;
+}
+
+/* How many events of category @cat (and phase @ph, if given). */
+size_t count_cat(const trace_file &t, const std::string &cat,
+		 const std::string &ph = "")
+{
+	size_t n = 0;
+	for (const ev &e : t.events)
+		n += e.cat == cat && (ph.empty() || e.ph == ph) ? 1 : 0;
+	return n;
+}
+
+TEST(trace, records_handoffs_netpoll_wakeups_steals_and_preemptions)
+{
+	/* procs 1: a goroutine blocks in read() with main runnable behind
+	 * it, so sysmon hands the P off; a goroutine parked on a socket is
+	 * woken by the poller; a goroutine that never calls the runtime is
+	 * preempted (asynchronously where the build can). */
+	std::string path = temp_path("events");
+	gort::run(
+		[&] {
+			ASSERT_TRUE(gort::trace_start(path.c_str()));
+			int fds[2];
+			ASSERT_EQ(::pipe(fds), 0);
+			gort::wait_group wg;
+			wg.add(1);
+			gort::go([&] {
+				char c = 0;
+				gort::blocking(
+					[&] { return ::read(fds[0], &c, 1); });
+				wg.done();
+			});
+			gort::yield(); /* the reader is in read() now */
+			ASSERT_EQ(::write(fds[1], "x", 1), 1);
+			wg.wait();
+			::close(fds[0]);
+			::close(fds[1]);
+
+			/* Not a structured binding: clang 14 cannot
+			 * capture one in a lambda. */
+			auto lr = gort::net::listen("tcp", "127.0.0.1:0");
+			ASSERT_FALSE(lr.err);
+			gort::net::listener ln = lr.value;
+			wg.add(1);
+			gort::go([&] {
+				auto [c, aerr] = ln.accept();
+				ASSERT_FALSE(aerr);
+				char buf[1];
+				(void)c.read(buf, 1); /* parks on the poller */
+				wg.done();
+			});
+			auto [c, derr] =
+				gort::net::dial("tcp", ln.address().string());
+			ASSERT_FALSE(derr);
+			gort::sleep(std::chrono::milliseconds(1));
+			ASSERT_FALSE(c.write("x").err);
+			wg.wait();
+
+			if (gort::async_preemption()) {
+				std::atomic<bool> stop{false};
+				wg.add(1);
+				gort::go([&] {
+					while (!stop.load(
+						std::memory_order_relaxed)) {
+					}
+					wg.done();
+				});
+				/* Main runs again only once the spinner was
+				 * preempted. */
+				gort::sleep(std::chrono::milliseconds(1));
+				stop = true;
+				wg.wait();
+			}
+			ASSERT_TRUE(gort::trace_stop());
+		},
+		gort::config{.procs = 1});
+	trace_file t = load(path);
+	std::remove(path.c_str());
+	EXPECT_GE(count_cat(t, "handoff"), 1u) << "sysmon took the P";
+	EXPECT_GE(count_cat(t, "netpoll"), 1u) << "the poller woke the reader";
+	EXPECT_GE(count_cat(t, "proc"), 1u) << "the P changed threads";
+	if (gort::async_preemption()) {
+		EXPECT_GE(count_cat(t, "preempt"), 1u) << "sysmon's request";
+		bool preempted = false;
+		for (const ev &e : t.events)
+			preempted |= e.ph == "X" && e.end == "preempt";
+		EXPECT_TRUE(preempted) << "a span ended by preemption";
+	}
+
+	/* procs 2: goroutines made faster than one P runs them are stolen
+	 * by the other (10,000 of 20 us each: 200 ms of work for one P). */
+	gort::run(
+		[&] {
+			ASSERT_TRUE(gort::trace_start(path.c_str()));
+			gort::wait_group wg;
+			wg.add(10000);
+			for (int i = 0; i < 10000; i++)
+				gort::go([&] {
+					auto t0 = std::chrono::steady_clock::
+						now();
+					while (std::chrono::steady_clock::
+							       now() -
+						       t0 <
+					       std::chrono::microseconds(20)) {
+					}
+					wg.done();
+				});
+			wg.wait();
+			ASSERT_TRUE(gort::trace_stop());
+		},
+		gort::config{.procs = 2});
+	t = load(path);
+	std::remove(path.c_str());
+	EXPECT_GE(count_cat(t, "steal", "s"), 1u) << "the other P stole";
+	EXPECT_EQ(count_cat(t, "steal", "s"), count_cat(t, "steal", "f"))
+		<< "each steal arrow has both ends";
+	expect_lanes_disjoint(t);
 }
 
 TEST(trace, the_memory_cap_drops_events_and_the_file_stays_valid)
