@@ -108,6 +108,26 @@ void receive_before_send_completes(unsigned cap)
 	wg.wait();
 }
 
+/* The k-th receive happens before the (k+C)-th send completes (Go's
+ * counting-semaphore rule): with capacity 1, the goroutine's write
+ * before its first receive happens before main's second send returns.
+ * Clean, whether that send blocked on the full buffer or found room. */
+void kth_receive_before_send_k_plus_cap()
+{
+	gort::chan<int> ch(1);
+	gort::wait_group wg;
+	wg.add(1);
+	ch.send(1); /* fills the buffer */
+	gort::go([&] {
+		*shared = 1;
+		(void)ch.recv(); /* receive 1 */
+		wg.done();
+	});
+	ch.send(2); /* send 1 + C */
+	std::printf("%d\n", *shared);
+	wg.wait();
+}
+
 /* The same counter, three correct ways: clean. */
 void counter_with_mutex()
 {
@@ -224,6 +244,8 @@ const program programs[] = {
 	 [] {
 		 receive_before_send_completes(1);
 	 }},
+	{"kth_receive_before_send_k_plus_cap",
+	 kth_receive_before_send_k_plus_cap},
 	{"counter_with_mutex", counter_with_mutex},
 	{"counter_with_channel", counter_with_channel},
 	{"counter_with_atomic", counter_with_atomic},

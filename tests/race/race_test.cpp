@@ -41,6 +41,7 @@ const expectation cases[] = {
 	{"close_before_receive", false},
 	{"unbuffered_receive_before_send_completes", false},
 	{"buffered_receive_does_not_order_the_send", true},
+	{"kth_receive_before_send_k_plus_cap", false},
 	{"counter_with_mutex", false},
 	{"counter_with_channel", false},
 	{"counter_with_atomic", false},
