@@ -11,11 +11,10 @@
  *                          With preemption on they take turns every slice;
  *                          off, one runs after the other.  The difference
  *                          is what the preemptions cost.  On and off runs
- *                          alternate, three of each, and each side's best
- *                          is reported: on this shared VM a run's time
- *                          drifts by far more than the 1% asked of the
- *                          difference, and the drift only ever adds.
+ *                          alternate, three of each, each side's best
+ *                          counting (on_off.h).
  */
+#include "on_off.h"
 #include "scenarios/scenarios.h"
 
 #include <gort.h>
@@ -77,8 +76,8 @@ __attribute__((noinline)) std::uint64_t cpu_loop(std::uint64_t n)
 	return x;
 }
 
-/* One run: two goroutines, @n iterations each; ns per iteration. */
-double preempt_cost_run(std::uint64_t n, bool async)
+/* One run: two goroutines, @n iterations each; the ns it took. */
+std::uint64_t preempt_cost_run(std::uint64_t n, bool async)
 {
 	std::uint64_t t0 = gort_bench::now_ns();
 	gort::run(
@@ -95,7 +94,7 @@ double preempt_cost_run(std::uint64_t n, bool async)
 			benchmark::DoNotOptimize(r[0] + r[1]);
 		},
 		gort::config{.procs = 1, .async_preempt = async});
-	return double(gort_bench::now_ns() - t0) / double(2 * n);
+	return gort_bench::now_ns() - t0;
 }
 
 void BM_preempt_cost(benchmark::State &state)
@@ -104,22 +103,16 @@ void BM_preempt_cost(benchmark::State &state)
 	const std::uint64_t n = quick ? 20000000 : 150000000;
 	const int rounds = quick ? 1 : 3;
 	for (auto _ : state) {
-		double best_on = 1e30, best_off = 1e30, total = 0;
-		for (int i = 0; i < rounds; i++) {
-			/* on, off; then off, on: neither side always
-			 * goes first. */
-			for (int k = 0; k < 2; k++) {
-				bool on = (i + k) % 2 == 0;
-				double t = preempt_cost_run(n, on);
-				total += t * double(2 * n);
-				double &best = on ? best_on : best_off;
-				best = std::min(best, t);
-			}
-		}
+		gort_bench::on_off_best best;
+		double total = 0;
+		for (int i = 0; i < rounds; i++)
+			total += best.turn(
+				[&](bool on) {
+					return preempt_cost_run(n, on);
+				},
+				double(2 * n));
 		state.SetIterationTime(total / 1e9);
-		state.counters["on_ns_per_iter"] = best_on;
-		state.counters["off_ns_per_iter"] = best_off;
-		state.counters["on_over_off"] = best_on / best_off;
+		best.report(state, "ns_per_iter");
 	}
 }
 

@@ -6,11 +6,11 @@
  * run and joined, per wake-up of a parked goroutine.
  */
 #include "scenarios/sched_gort.h"
+#include "on_off.h"
 #include "scenarios/sched_peers.h"
 
 #include <benchmark/benchmark.h>
 
-#include <algorithm>
 #include <cstdio>
 
 using namespace gort_bench;
@@ -45,11 +45,9 @@ void BM_yield_gort(benchmark::State &state)
 }
 
 /*
- * The execution tracer's cost: the same loop recorded and not, batch
- * after batch in turns (which goes first alternates), each side's best
- * batch reported with their ratio.  Timing each side in a benchmark of
- * its own measured the VM's drift between them as much as the tracer.
- * The trace file is written after each traced batch's clock stops.
+ * The execution tracer's cost: the same loop recorded and not, in turns
+ * (on_off.h).  The trace file is written after each traced batch's
+ * clock stops.
  * kind 0: yield; 1: unbuffered ping-pong at procs 1.
  */
 const char *bench_trace_path()
@@ -68,25 +66,19 @@ void trace_cost(benchmark::State &state, int kind)
 {
 	double ops = double(2 * (kind == 0 ? YIELD_BATCH : WAKE_BATCH));
 	trace_cost_batch(kind, nullptr); /* as run_ops: map the stacks */
-	double best_on = 1e30, best_off = 1e30;
-	bool on_first = false;
-	for (auto _ : state) {
-		double total = 0;
-		for (int k = 0; k < 2; k++) {
-			bool on = (k == 0) == on_first;
-			double t = double(trace_cost_batch(
-				kind, on ? bench_trace_path() : nullptr));
-			total += t;
-			double &best = on ? best_on : best_off;
-			best = std::min(best, t / ops);
-		}
-		on_first = !on_first;
-		state.SetIterationTime(total * 1e-9);
-	}
+	on_off_best best;
+	for (auto _ : state)
+		state.SetIterationTime(
+			best.turn(
+				[&](bool on) {
+					return trace_cost_batch(
+						kind, on ? bench_trace_path()
+							 : nullptr);
+				},
+				ops) *
+			1e-9);
 	std::remove(bench_trace_path());
-	state.counters["on_ns_per_op"] = best_on;
-	state.counters["off_ns_per_op"] = best_off;
-	state.counters["on_over_off"] = best_on / best_off;
+	best.report(state, "ns_per_op");
 }
 
 void BM_trace_cost_yield(benchmark::State &state)

@@ -1,0 +1,48 @@
+/*
+ * bench/on_off.h - a cost measured as the same work with a feature on and
+ * off, in one benchmark: runs alternate sides, the side that goes first
+ * alternating too, and each side's best run counts.  On this shared VM a
+ * run's time drifts by more than the costs measured this way (a few
+ * percent), and drift only ever adds; two benchmarks run seconds apart
+ * measured the drift between them as much as the feature.
+ */
+#pragma once
+
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <string>
+
+namespace gort_bench {
+
+struct on_off_best {
+	double on = 1e30, off = 1e30; /* best ns per op of each side */
+	bool on_first = false;
+
+	/* Run both sides once (@run(on) returns the ns it took for @ops
+	 * operations); returns the ns both took. */
+	template <typename F>
+	double turn(F run, double ops)
+	{
+		double total = 0;
+		for (int k = 0; k < 2; k++) {
+			bool side = (k == 0) == on_first;
+			double ns = double(run(side));
+			total += ns;
+			double &best = side ? on : off;
+			best = std::min(best, ns / ops);
+		}
+		on_first = !on_first;
+		return total;
+	}
+
+	/* Counters on_<unit>, off_<unit> and on_over_off. */
+	void report(benchmark::State &state, const std::string &unit) const
+	{
+		state.counters["on_" + unit] = on;
+		state.counters["off_" + unit] = off;
+		state.counters["on_over_off"] = on / off;
+	}
+};
+
+} // namespace gort_bench
