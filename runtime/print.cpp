@@ -23,7 +23,7 @@ static void write_all(const char *p, usize n)
 	}
 }
 
-static usize fmt_u64(char *out, u64 v)
+usize fmt_u64(char *out, u64 v)
 {
 	char tmp[20];
 	usize n = 0;

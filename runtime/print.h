@@ -14,6 +14,8 @@ namespace gort::rt {
 void print_str(const char *s);
 void print_u64(u64 v);
 void print_hex(u64 v); /* 0x-prefixed, lowercase */
+/* @v in decimal at @out (room for 20 characters); returns how many. */
+usize fmt_u64(char *out, u64 v);
 
 /* A line assembled in a caller-supplied buffer, written in one write(2) so
  * that reports from several threads do not interleave mid-line. */

@@ -153,8 +153,8 @@ void g_switch_to_scheduler(g *gp, m *mp)
  * tracer records the switch (trace.h, go_switch): TRACE_SWITCH_YIELD,
  * TRACE_SWITCH_PREEMPT, or 0 for a park, whose aux is @reason's index.
  * Inlined, so that each caller's constant @park and @kind fold away. */
-[[gnu::always_inline]] static inline bool
-switch_direct(m *mp, g *gp, bool park, u64 kind, const char *reason)
+GORT_ALWAYS_INLINE static bool switch_direct(m *mp, g *gp, bool park, u64 kind,
+					     const char *reason)
 {
 	p *pp = mp->pp;
 	if (mp->lockedg != nullptr ||

@@ -288,7 +288,7 @@ extern sched_state sched;
  * other CPUs a call the compiler cannot see into does. */
 #if defined(__x86_64__)
 extern "C" thread_local m *gort_tls_m;
-[[gnu::always_inline]] inline m *current_m()
+GORT_ALWAYS_INLINE m *current_m()
 {
 	m *mp;
 	__asm__ __volatile__("movq gort_tls_m@gottpoff(%%rip), %0\n\t"

@@ -6,9 +6,10 @@
  * Recording.  Off by default; gort::trace_start(path), or GORT_TRACE=<file>
  * for a whole run(), turns it on.  Each event is one to three 8-byte
  * words (the encoding below) appended to the buffer of the P it happened
- * on, by that P's owner: no lock and no atomic read-modify-write.  Events with no P (sysmon, a thread back from a
- * system call without one, a plain thread waking a goroutine) go to one
- * shared buffer under a lock: they are rare.  Buffers are chains of
+ * on, by that P's owner: no lock and no atomic read-modify-write.
+ * Events with no P (sysmon, a thread back from a system call without
+ * one, a plain thread waking a goroutine) go to one shared buffer under
+ * a lock: they are rare.  Buffers are chains of
  * TRACE_CHUNK_BYTES chunks from the kernel; at GORT_TRACE_MAX_MB (256 MiB
  * by default) recording stops and the rest is counted as dropped.
  *
@@ -145,9 +146,15 @@ inline u32 trace_state_gen(u64 state)
 /* sysmon, each round: move the round count while recording. */
 void trace_tick();
 
+/* The recording state, 0 when off: test it once, then put. */
+inline u64 trace_state()
+{
+	return g_trace_state.load(std::memory_order_relaxed);
+}
+
 inline bool trace_on()
 {
-	return g_trace_state.load(std::memory_order_relaxed) != 0;
+	return trace_state() != 0;
 }
 
 /* Record an event on @pp (nullptr: the shared buffer), stamped, with
@@ -185,12 +192,6 @@ inline void trace_put_cheap(P *pp, u64 state, trace_ev_type t, u64 goid,
 	b->pos.store(w + 1, std::memory_order_release);
 }
 
-/* The recording state, 0 when off: test it once, then put. */
-inline u64 trace_state()
-{
-	return g_trace_state.load(std::memory_order_relaxed);
-}
-
 template <typename P>
 inline void trace_ev_cheap(P *pp, trace_ev_type t, u64 goid, u64 aux = 0)
 {
@@ -204,7 +205,7 @@ inline void trace_ev_cheap(P *pp, trace_ev_type t, u64 goid, u64 aux = 0)
  * 0 if the table is full (the file then says "?"). */
 u32 trace_reason_intern(const char *reason);
 extern std::atomic<const char *> g_trace_reasons[TRACE_REASONS];
-[[gnu::always_inline]] inline u32 trace_reason_index(const char *reason)
+GORT_ALWAYS_INLINE u32 trace_reason_index(const char *reason)
 {
 	/* Its home slot by address (one of 32; collisions go to the rest,
 	 * found by trace_reason_intern): a hit is a load and a compare. */

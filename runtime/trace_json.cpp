@@ -18,6 +18,7 @@
  * Context: trace_stop(), with recording off; it reads the buffers of one
  * generation and allocates its working arrays from the kernel.
  */
+#include "runtime/print.h"
 #include "runtime/proc.h"
 #include "runtime/sysalloc.h"
 #include "runtime/trace.h"
@@ -107,15 +108,8 @@ struct out {
 	}
 	out &u(u64 v)
 	{
-		char tmp[20];
-		usize k = 0;
-		do {
-			tmp[k++] = char('0' + v % 10);
-			v /= 10;
-		} while (v != 0);
-		room(k);
-		while (k > 0)
-			buf[n++] = tmp[--k];
+		room(20);
+		n += fmt_u64(buf + n, v);
 		return *this;
 	}
 	out &i(i64 v)
