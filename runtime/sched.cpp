@@ -719,11 +719,39 @@ static void startlockedm(m *mp, g *gp)
 	notewakeup(lm);
 }
 
+/* Our P's next G is locked to an M that sleeps until it is handed that
+ * G (the usual case after a preemption: the preempted G is pinned to its
+ * M, preempt.h): give the P straight to that M.  One wake-up, where
+ * handoffp() would wake an idle M only for it to find that G and pass
+ * the P on (two wake-ups, each tens of microseconds on another CPU).
+ * Only when find_runnable() would take that G first: no timer to run on
+ * the P, no fairness tick due, the P still live, the runtime not
+ * stopping.  Context: @mp holds its P and is locked to a G that is not
+ * running. */
+static bool pass_to_locked_m(m *mp)
+{
+	p *pp = mp->pp;
+	if (pp->timer0_when.load(relaxed) != 0 ||
+	    pp->schedtick.load(relaxed) % 61 == 0 ||
+	    pp->id >= sched.procs.load(acquire) || sched.stopping.load(relaxed))
+		return false;
+	bool inherit;
+	g *gp = runq_get(pp, &inherit);
+	if (gp == nullptr)
+		return false;
+	if (gp->lockedm == nullptr || gp->lockedm == mp) {
+		runq_put(pp, gp, true); /* first again, for whoever runs pp */
+		return false;
+	}
+	startlockedm(mp, gp);
+	return true;
+}
+
 /* Our locked G stopped running: lend our P out until it is runnable and
  * handed back to us with a P (startlockedm). */
 static bool stoplockedm(m *mp)
 {
-	if (mp->pp != nullptr)
+	if (mp->pp != nullptr && !pass_to_locked_m(mp))
 		handoffp(releasep(mp));
 	for (;;) {
 		mp->park.store(0, relaxed);
