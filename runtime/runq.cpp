@@ -30,27 +30,40 @@ static bool runq_put_slow(p *pp, g *gp, u32 h, u32 t)
 	return true;
 }
 
-void runq_put(p *pp, g *gp, bool next)
+/* runq_put's rare case, out of line so that the common one needs no
+ * frame: the ring looked full. */
+static GORT_NOINLINE void runq_put_full(p *pp, g *gp, u32 h, u32 t)
 {
-	if (next) {
-		g *old = pp->runnext.exchange(gp, acq_rel);
-		if (old == nullptr)
-			return;
-		gp = old; /* the previous runnext goes to the tail */
-	}
-	for (;;) {
-		/* Acquire pairs with the consumers' CAS on head. */
-		u32 h = pp->runq_head.load(acquire);
-		u32 t = pp->runq_tail.load(relaxed);
+	while (!runq_put_slow(pp, gp, h, t)) {
+		/* As in runq_put. */
+		h = pp->runq_head.load(acquire);
+		t = pp->runq_tail.load(relaxed);
 		if (t - h < RUNQ_SIZE) {
 			pp->runq[t % RUNQ_SIZE].store(gp, relaxed);
-			/* Release publishes the slot and the G (INV-RUNQ-2). */
 			pp->runq_tail.store(t + 1, release);
 			return;
 		}
-		if (runq_put_slow(pp, gp, h, t))
-			return;
 	}
+}
+
+void runq_put(p *pp, g *gp, bool next)
+{
+	if (next) {
+		gp = pp->runnext.exchange(gp, acq_rel);
+		if (gp == nullptr)
+			return;
+		/* The previous runnext goes to the tail. */
+	}
+	/* Acquire pairs with the consumers' CAS on head. */
+	u32 h = pp->runq_head.load(acquire);
+	u32 t = pp->runq_tail.load(relaxed);
+	if (likely(t - h < RUNQ_SIZE)) {
+		pp->runq[t % RUNQ_SIZE].store(gp, relaxed);
+		/* Release publishes the slot and the G (INV-RUNQ-2). */
+		pp->runq_tail.store(t + 1, release);
+		return;
+	}
+	runq_put_full(pp, gp, h, t);
 }
 
 g *runq_get(p *pp, bool *inherit)
