@@ -66,28 +66,6 @@ void runq_put(p *pp, g *gp, bool next)
 	runq_put_full(pp, gp, h, t);
 }
 
-g *runq_get(p *pp, bool *inherit)
-{
-	g *next = pp->runnext.load(relaxed);
-	/* Another P may steal runnext, hence the CAS. */
-	if (next != nullptr && pp->runnext.compare_exchange_strong(
-				       next, nullptr, acquire, relaxed)) {
-		*inherit = true;
-		return next;
-	}
-	*inherit = false;
-	for (;;) {
-		u32 h = pp->runq_head.load(acquire);
-		u32 t = pp->runq_tail.load(relaxed);
-		if (t == h)
-			return nullptr;
-		g *gp = pp->runq[h % RUNQ_SIZE].load(relaxed);
-		if (pp->runq_head.compare_exchange_weak(h, h + 1, release,
-							relaxed))
-			return gp;
-	}
-}
-
 bool runq_empty(p *pp)
 {
 	/* runnext and the ring can change under us; read them in an order
