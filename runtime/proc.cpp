@@ -262,7 +262,8 @@ static GORT_NOINLINE void gosched_slow(m *mp, g *gp, trace_ev_type why,
 	g_switch_to_scheduler(gp, mp);
 }
 
-void gosched_traced(trace_ev_type why)
+/* gosched_traced and gosched: see proc.h. */
+GORT_ALWAYS_INLINE static void gosched_inline(trace_ev_type why)
 {
 	m *mp = current_m();
 	g *gp = mp != nullptr ? mp->curg : nullptr;
@@ -283,6 +284,16 @@ void gosched_traced(trace_ev_type why)
 		return;
 	}
 	gosched_slow(mp, gp, why, next);
+}
+
+void gosched_traced(trace_ev_type why)
+{
+	gosched_inline(why);
+}
+
+void gosched()
+{
+	gosched_inline(trace_ev_type::go_yield);
 }
 
 /* park()'s way through the scheduler context.  @refused: see
