@@ -107,7 +107,7 @@ static void finish_direct_switch(m *mp)
 	mp->requeue = nullptr;
 	if (!mp->requeue_park) {
 		prev->status.store(gstatus::runnable, release);
-		runq_put(mp->pp, prev, false);
+		runq_put_tail(mp->pp, prev);
 		return;
 	}
 	if (!park_commit(mp, prev))

@@ -30,19 +30,19 @@ static bool runq_put_slow(p *pp, g *gp, u32 h, u32 t)
 	return true;
 }
 
-/* runq_put's rare case, out of line so that the common one needs no
- * frame: the ring looked full. */
-static GORT_NOINLINE void runq_put_full(p *pp, g *gp, u32 h, u32 t)
+void runq_put_full(p *pp, g *gp)
 {
-	while (!runq_put_slow(pp, gp, h, t)) {
-		/* As in runq_put. */
-		h = pp->runq_head.load(acquire);
-		t = pp->runq_tail.load(relaxed);
+	for (;;) {
+		/* As runq_put_tail. */
+		u32 h = pp->runq_head.load(acquire);
+		u32 t = pp->runq_tail.load(relaxed);
 		if (t - h < RUNQ_SIZE) {
 			pp->runq[t % RUNQ_SIZE].store(gp, relaxed);
 			pp->runq_tail.store(t + 1, release);
 			return;
 		}
+		if (runq_put_slow(pp, gp, h, t))
+			return;
 	}
 }
 
@@ -54,16 +54,7 @@ void runq_put(p *pp, g *gp, bool next)
 			return;
 		/* The previous runnext goes to the tail. */
 	}
-	/* Acquire pairs with the consumers' CAS on head. */
-	u32 h = pp->runq_head.load(acquire);
-	u32 t = pp->runq_tail.load(relaxed);
-	if (likely(t - h < RUNQ_SIZE)) {
-		pp->runq[t % RUNQ_SIZE].store(gp, relaxed);
-		/* Release publishes the slot and the G (INV-RUNQ-2). */
-		pp->runq_tail.store(t + 1, release);
-		return;
-	}
-	runq_put_full(pp, gp, h, t);
+	runq_put_tail(pp, gp);
 }
 
 bool runq_empty(p *pp)

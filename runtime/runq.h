@@ -30,6 +30,27 @@ namespace gort::rt {
 /* Context: @pp's owner. */
 void runq_put(p *pp, g *gp, bool next);
 
+/* runq_put(pp, gp, false) when the ring looked full: out of line, so
+ * that the common case below needs no frame. */
+void runq_put_full(p *pp, g *gp);
+
+/* runq_put(pp, gp, false), inline for the direct switch's requeue
+ * (proc.cpp).  Context: @pp's owner. */
+GORT_ALWAYS_INLINE void runq_put_tail(p *pp, g *gp)
+{
+	/* Acquire pairs with the consumers' CAS on head: their slot reads
+	 * happen before we refill the slot. */
+	u32 h = pp->runq_head.load(std::memory_order_acquire);
+	u32 t = pp->runq_tail.load(std::memory_order_relaxed);
+	if (likely(t - h < RUNQ_SIZE)) {
+		pp->runq[t % RUNQ_SIZE].store(gp, std::memory_order_relaxed);
+		/* Release publishes the slot and the G (INV-RUNQ-2). */
+		pp->runq_tail.store(t + 1, std::memory_order_release);
+		return;
+	}
+	runq_put_full(pp, gp);
+}
+
 /* Pop the next G; *inherit tells whether it came from runnext.  Inline:
  * a direct switch (proc.cpp) is little more than this, a put and the
  * context switch, and a call would give it a frame it otherwise avoids.
