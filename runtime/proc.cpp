@@ -118,6 +118,9 @@ static void finish_direct_switch(m *mp)
 static void g_start_hook()
 {
 	if (m *mp = current_m()) {
+		/* A direct switch leaves the thread's exception state as the
+		 * G that left had it (see switch_away): a fresh G has none. */
+		*mp->eh_slot = eh_state{};
 		finish_direct_switch(mp);
 		/* go() happens before the goroutine starts. */
 		race_acquire(mp->curg);
@@ -127,11 +130,15 @@ static void g_start_hook()
 
 /* Switch from @gp (running on @mp) to @to, carrying gp's C++ exception
  * state out and back in: gp may resume on another thread, whose M's slot
- * it then fills (not mp's). */
-static void switch_away(g *gp, m *mp, fiber *to)
+ * it then fills (not mp's).  @to_g0: the scheduler context runs with no
+ * exception state, so the slot is cleared for it; a G switched to
+ * directly overwrites the slot with its own first thing (below, or
+ * g_start_hook for a fresh G), so a direct switch skips the clearing. */
+GORT_ALWAYS_INLINE static void switch_away(g *gp, m *mp, fiber *to, bool to_g0)
 {
 	gp->eh = *mp->eh_slot;
-	*mp->eh_slot = eh_state{};
+	if (to_g0)
+		*mp->eh_slot = eh_state{};
 	fiber_switch(&gp->f, to);
 	m *now = current_m();
 	/* The thread's own setup (TLS, errno included: TSan marks it
@@ -144,7 +151,13 @@ static void switch_away(g *gp, m *mp, fiber *to)
 
 void g_switch_to_scheduler(g *gp, m *mp)
 {
-	switch_away(gp, mp, &mp->g0);
+	switch_away(gp, mp, &mp->g0, true);
+}
+
+/* A direct switch's context switch, one copy out of line. */
+static GORT_NOINLINE void switch_to_g(g *gp, m *mp, g *next)
+{
+	switch_away(gp, mp, &next->f, false);
 }
 
 /*
@@ -215,7 +228,7 @@ static GORT_NOINLINE void switch_direct_traced(m *mp, g *gp, g *next, u64 state,
 		trace_put_cheap(mp->pp, state, trace_ev_type::go_switch,
 				next->goid,
 				kind != 0 ? kind : trace_reason_index(reason));
-	switch_away(gp, mp, &next->f);
+	switch_to_g(gp, mp, next);
 }
 
 /* switch_direct_end: switch from @gp to @next (committed).  @kind: how
@@ -229,7 +242,7 @@ GORT_ALWAYS_INLINE static void switch_direct_end(m *mp, g *gp, g *next,
 	if (u64 state = trace_state(); unlikely(state != 0))
 		switch_direct_traced(mp, gp, next, state, kind, reason);
 	else
-		switch_away(gp, mp, &next->f);
+		switch_to_g(gp, mp, next);
 }
 
 bool sync_can_spin(int iter)
