@@ -334,12 +334,11 @@ bool g_cas_status(g *gp, gstatus from, gstatus to);
 void ready(g *gp);
 void park(bool (*unlock)(g *gp, void *arg), void *arg, const char *reason);
 /* yield(): requeue the running G; traced as @why (go_yield, or
- * go_preempt when a preemption asked for it). */
+ * go_preempt when a preemption asked for it).  gosched() is
+ * gosched_traced(go_yield), compiled apart so that yield()'s path
+ * carries no test of @why. */
 void gosched_traced(trace_ev_type why);
-inline void gosched()
-{
-	gosched_traced(trace_ev_type::go_yield);
-}
+void gosched();
 void g_switch_to_scheduler(g *gp, m *mp);
 /* May a lock's waiter spin once more (round @iter, from 0) before it
  * parks?  As Go's sync_runtime_canSpin: a few rounds, and only while

@@ -30,21 +30,14 @@ static bool runq_put_slow(p *pp, g *gp, u32 h, u32 t)
 	return true;
 }
 
-void runq_put(p *pp, g *gp, bool next)
+void runq_put_full(p *pp, g *gp)
 {
-	if (next) {
-		g *old = pp->runnext.exchange(gp, acq_rel);
-		if (old == nullptr)
-			return;
-		gp = old; /* the previous runnext goes to the tail */
-	}
 	for (;;) {
-		/* Acquire pairs with the consumers' CAS on head. */
+		/* As runq_put_tail. */
 		u32 h = pp->runq_head.load(acquire);
 		u32 t = pp->runq_tail.load(relaxed);
 		if (t - h < RUNQ_SIZE) {
 			pp->runq[t % RUNQ_SIZE].store(gp, relaxed);
-			/* Release publishes the slot and the G (INV-RUNQ-2). */
 			pp->runq_tail.store(t + 1, release);
 			return;
 		}
@@ -53,26 +46,15 @@ void runq_put(p *pp, g *gp, bool next)
 	}
 }
 
-g *runq_get(p *pp, bool *inherit)
+void runq_put(p *pp, g *gp, bool next)
 {
-	g *next = pp->runnext.load(relaxed);
-	/* Another P may steal runnext, hence the CAS. */
-	if (next != nullptr && pp->runnext.compare_exchange_strong(
-				       next, nullptr, acquire, relaxed)) {
-		*inherit = true;
-		return next;
+	if (next) {
+		gp = pp->runnext.exchange(gp, acq_rel);
+		if (gp == nullptr)
+			return;
+		/* The previous runnext goes to the tail. */
 	}
-	*inherit = false;
-	for (;;) {
-		u32 h = pp->runq_head.load(acquire);
-		u32 t = pp->runq_tail.load(relaxed);
-		if (t == h)
-			return nullptr;
-		g *gp = pp->runq[h % RUNQ_SIZE].load(relaxed);
-		if (pp->runq_head.compare_exchange_weak(h, h + 1, release,
-							relaxed))
-			return gp;
-	}
+	runq_put_tail(pp, gp);
 }
 
 bool runq_empty(p *pp)

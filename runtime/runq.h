@@ -30,9 +30,55 @@ namespace gort::rt {
 /* Context: @pp's owner. */
 void runq_put(p *pp, g *gp, bool next);
 
-/* Pop the next G; *inherit tells whether it came from runnext.
+/* runq_put(pp, gp, false) when the ring looked full: out of line, so
+ * that the common case below needs no frame. */
+void runq_put_full(p *pp, g *gp);
+
+/* runq_put(pp, gp, false), inline for the direct switch's requeue
+ * (proc.cpp).  Context: @pp's owner. */
+GORT_ALWAYS_INLINE void runq_put_tail(p *pp, g *gp)
+{
+	/* Acquire pairs with the consumers' CAS on head: their slot reads
+	 * happen before we refill the slot. */
+	u32 h = pp->runq_head.load(std::memory_order_acquire);
+	u32 t = pp->runq_tail.load(std::memory_order_relaxed);
+	if (likely(t - h < RUNQ_SIZE)) {
+		pp->runq[t % RUNQ_SIZE].store(gp, std::memory_order_relaxed);
+		/* Release publishes the slot and the G (INV-RUNQ-2). */
+		pp->runq_tail.store(t + 1, std::memory_order_release);
+		return;
+	}
+	runq_put_full(pp, gp);
+}
+
+/* Pop the next G; *inherit tells whether it came from runnext.  Inline:
+ * a direct switch (proc.cpp) is little more than this, a put and the
+ * context switch, and a call would give it a frame it otherwise avoids.
  * Context: @pp's owner. */
-g *runq_get(p *pp, bool *inherit);
+inline g *runq_get(p *pp, bool *inherit)
+{
+	g *next = pp->runnext.load(std::memory_order_relaxed);
+	/* Another P may steal runnext, hence the CAS. */
+	if (next != nullptr && pp->runnext.compare_exchange_strong(
+				       next, nullptr, std::memory_order_acquire,
+				       std::memory_order_relaxed)) {
+		*inherit = true;
+		return next;
+	}
+	*inherit = false;
+	for (;;) {
+		u32 h = pp->runq_head.load(std::memory_order_acquire);
+		u32 t = pp->runq_tail.load(std::memory_order_relaxed);
+		if (t == h)
+			return nullptr;
+		g *gp = pp->runq[h % RUNQ_SIZE].load(std::memory_order_relaxed);
+		/* INV-RUNQ-3: the CAS decides whether gp is ours. */
+		if (pp->runq_head.compare_exchange_weak(
+			    h, h + 1, std::memory_order_release,
+			    std::memory_order_relaxed))
+			return gp;
+	}
+}
 
 /* Lock-free; may be stale by the time the caller acts. */
 bool runq_empty(p *pp);
