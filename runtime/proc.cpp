@@ -462,16 +462,26 @@ static g *gget(p *pp)
 		return gtake_locked();
 	}
 	if (pp->gfree == nullptr) {
-		/* Refill lowest first, handed out in that order. */
+		/* Refill lowest first, handed out in that order: the free Gs
+		 * of the lowest groups, a whole group at a time (one index
+		 * look-up per group, not per G). */
 		g **tail = &pp->gfree;
 		lock(&sched.lock);
 		while (pp->ngfree < P_GFREE_BATCH) {
-			g *gp = gtake_locked();
-			if (gp == nullptr)
-				break;
-			*tail = gp;
-			tail = &gp->schedlink;
-			pp->ngfree++;
+			u32 group;
+			u64 bits = slot_index_take_group(&sched.gfree, &group);
+			if (bits == 0) {
+				if (!galloc_chunk_locked())
+					break;
+				continue;
+			}
+			g *first = slot_g(group * SLOT_GROUP);
+			for (; bits != 0; bits &= bits - 1) {
+				g *gp = first + __builtin_ctzll(bits);
+				*tail = gp;
+				tail = &gp->schedlink;
+				pp->ngfree++;
+			}
 		}
 		*tail = nullptr;
 		unlock(&sched.lock);

@@ -56,12 +56,13 @@ void slot_index_put(slot_index *x, u32 slot)
 	x->nfree++;
 }
 
-static void clear_bits(slot_index *x, u32 g, u64 bits)
+/* Clear @bits (@n of them, all set) of group @g's mask. */
+static void clear_bits(slot_index *x, u32 g, u64 bits, u32 n)
 {
 	x->mask[g] &= ~bits;
 	if (x->mask[g] == 0)
 		x->nonempty[g / 64] &= ~(u64{1} << (g % 64));
-	x->nfree -= u32(__builtin_popcountll(bits));
+	x->nfree -= n;
 }
 
 bool slot_index_remove(slot_index *x, u32 slot)
@@ -70,8 +71,16 @@ bool slot_index_remove(slot_index *x, u32 slot)
 	u64 bit = u64{1} << (slot % SLOT_GROUP);
 	if ((x->mask[g] & bit) == 0)
 		return false;
-	clear_bits(x, g, bit);
+	clear_bits(x, g, bit, 1);
 	return true;
+}
+
+u64 slot_index_remove_bits(slot_index *x, u32 group, u64 bits)
+{
+	bits &= x->mask[group];
+	if (bits != 0)
+		clear_bits(x, group, bits, popcount64(bits));
+	return bits;
 }
 
 /* The lowest group with a free slot, or ~0u; moves the hint up to it. */
@@ -94,7 +103,7 @@ u32 slot_index_take(slot_index *x)
 	if (g == ~0u)
 		return ~0u;
 	u32 i = u32(__builtin_ctzll(x->mask[g]));
-	clear_bits(x, g, u64{1} << i);
+	clear_bits(x, g, u64{1} << i, 1);
 	return g * SLOT_GROUP + i;
 }
 
@@ -104,7 +113,7 @@ u64 slot_index_take_group(slot_index *x, u32 *group)
 	if (g == ~0u)
 		return 0;
 	u64 bits = x->mask[g];
-	clear_bits(x, g, bits);
+	clear_bits(x, g, bits, popcount64(bits));
 	*group = g;
 	return bits;
 }

@@ -40,6 +40,17 @@ struct slot_index {
 	u32 nfree = 0;
 };
 
+/* The number of bits set in @v.  By hand: x86-64's baseline has no
+ * popcnt instruction, so __builtin_popcountll() is a call into libgcc,
+ * and it was 5% of a spawn+join's instructions. */
+inline u32 popcount64(u64 v)
+{
+	v = v - ((v >> 1) & 0x5555555555555555ull);
+	v = (v & 0x3333333333333333ull) + ((v >> 2) & 0x3333333333333333ull);
+	v = (v + (v >> 4)) & 0x0f0f0f0f0f0f0f0full;
+	return u32((v * 0x0101010101010101ull) >> 56);
+}
+
 /* Add a group (all slots taken) that @owner stands for; returns its
  * number, or ~0u if memory for the tables ran out. */
 u32 slot_index_add_group(slot_index *x, void *owner);
@@ -48,6 +59,9 @@ u32 slot_index_add_group(slot_index *x, void *owner);
 void slot_index_put(slot_index *x, u32 slot);
 /* Mark @slot taken if it is free; returns whether it was. */
 bool slot_index_remove(slot_index *x, u32 slot);
+/* Mark the slots of @group in @bits taken, those that are free; returns
+ * the ones that were. */
+u64 slot_index_remove_bits(slot_index *x, u32 group, u64 bits);
 /* Take the lowest free slot; ~0u if none is free. */
 u32 slot_index_take(slot_index *x);
 /* Take every free slot of the lowest group with one: returns its mask

@@ -313,17 +313,31 @@ static u32 slot_of(const stack *s)
 	return s->arena->group * SLOT_GROUP + s->index;
 }
 
-/* Put @s into its class's pool; @unchecked: used since its last trim. */
-static void pool_put_locked(stack_class *c, stack *s, bool unchecked)
+/* Put @s into its class's pool, used since its last trim, leaving the
+ * unchecked counters to the caller (they are shared: one update per
+ * batch). */
+static void pool_put_unchecked_uncounted_locked(stack_class *c, stack *s)
 {
 	u32 slot = slot_of(s);
 	slot_index_put(&c->free, slot);
+	slot_index_put(&c->unchecked, slot);
+	s->state = STACK_FREE_UNCHECKED;
+}
+
+static void count_unchecked(stack_class *c, u32 n)
+{
+	c->nunchecked.fetch_add(n, std::memory_order_relaxed);
+	g_unchecked_total.fetch_add(n, std::memory_order_relaxed);
+}
+
+/* Put @s into its class's pool; @unchecked: used since its last trim. */
+static void pool_put_locked(stack_class *c, stack *s, bool unchecked)
+{
 	if (unchecked) {
-		slot_index_put(&c->unchecked, slot);
-		c->nunchecked.fetch_add(1, std::memory_order_relaxed);
-		g_unchecked_total.fetch_add(1, std::memory_order_relaxed);
-		s->state = STACK_FREE_UNCHECKED;
+		pool_put_unchecked_uncounted_locked(c, s);
+		count_unchecked(c, 1);
 	} else {
+		slot_index_put(&c->free, slot_of(s));
 		s->state = STACK_FREE;
 	}
 }
@@ -530,9 +544,10 @@ static void cache_spill(stack_cache *sc, u32 n)
 	for (stack *s = first; s != nullptr;) {
 		stack *next = s->next;
 		s->next = nullptr;
-		pool_put_locked(c, s, true);
+		pool_put_unchecked_uncounted_locked(c, s);
 		s = next;
 	}
+	count_unchecked(c, n);
 	bool over = c->nunchecked.load(std::memory_order_relaxed) >
 		    STACK_TRIM_BACKLOG;
 	unlock(&c->lock);
@@ -557,15 +572,32 @@ stack_alloc_result stack_alloc_cached(stack_cache *sc, usize size)
 		 * first, and handed out in that order. */
 		stack_class *c = &g_classes[sc->cls];
 		stack **tail = &sc->list;
+		u32 unchecked = 0;
 		lock(&c->lock);
+		/* A whole group of the index at a time: one look-up per
+		 * group, and the counters once per refill. */
 		while (sc->n < STACK_CACHE_BATCH) {
-			stack *s = pool_take_locked(c);
-			if (s == nullptr)
+			u32 group;
+			u64 bits = slot_index_take_group(&c->free, &group);
+			if (bits == 0)
 				break;
-			s->state = STACK_CACHED;
-			*tail = s;
-			tail = &s->next;
-			sc->n++;
+			unchecked += popcount64(slot_index_remove_bits(
+				&c->unchecked, group, bits));
+			auto a = static_cast<stack_arena *>(
+				slot_index_owner(&c->free, group * SLOT_GROUP));
+			for (; bits != 0; bits &= bits - 1) {
+				stack *s = &a->slots[__builtin_ctzll(bits)];
+				s->state = STACK_CACHED;
+				*tail = s;
+				tail = &s->next;
+				sc->n++;
+			}
+		}
+		if (unchecked != 0) {
+			c->nunchecked.fetch_sub(unchecked,
+						std::memory_order_relaxed);
+			g_unchecked_total.fetch_sub(unchecked,
+						    std::memory_order_relaxed);
 		}
 		*tail = nullptr;
 		unlock(&c->lock);
