@@ -278,6 +278,15 @@ void handoffp(p *pp)
 		return;
 	}
 	lock(&sched.lock);
+	/* INV-SCHED-2: look again under the lock.  A G queued globally
+	 * since the look above (a blocking call's exit that found no idle
+	 * P) saw this P not yet idle, so its wakep() woke nobody: idled
+	 * now, the P and that G would both wait for ever. */
+	if (sched.runq_size.load(relaxed) > 0) {
+		unlock(&sched.lock);
+		startm(pp, false);
+		return;
+	}
 	pidleput_locked(pp);
 	unlock(&sched.lock);
 }

@@ -123,6 +123,42 @@ TEST(blocking, the_goroutine_resumes_through_the_run_queue_on_another_thread)
 	::close(fds[1]);
 }
 
+TEST(blocking, exits_racing_hand_offs_lose_no_goroutine)
+{
+	/* A goroutine leaving a blocking call that finds no idle P queues
+	 * itself globally and wakes an M only if a P is idle.  A hand-off
+	 * of a P racing with it (sysmon retaking the P of another goroutine
+	 * still in its call) saw the global queue empty a moment before; it
+	 * must look again under the lock before it idles the P, or the P
+	 * and that goroutine wait for ever and the run hangs (the test's
+	 * timeout reports it).  Many calls long enough to be retaken, from
+	 * many goroutines at procs 1: under qemu-user, where the window is
+	 * wide, this hung one run in six before the second look. */
+	constexpr int gs = 16, calls = 100;
+	std::atomic<long> done{0};
+	gort::run(
+		[&] {
+			gort::wait_group wg;
+			wg.add(gs);
+			for (int i = 0; i < gs; i++)
+				gort::go([&] {
+					for (int k = 0; k < calls; k++) {
+						gort::blocking([] {
+							struct timespec ts = {
+								0, 200000};
+							return ::nanosleep(
+								&ts, nullptr);
+						});
+						done++;
+					}
+					wg.done();
+				});
+			wg.wait();
+		},
+		gort::config{.procs = 1});
+	EXPECT_EQ(done.load(), long(gs) * calls);
+}
+
 TEST(blocking, returns_the_value_and_propagates_exceptions)
 {
 	gort::run([] {
