@@ -15,7 +15,9 @@
  * INV-SCHED-2: no lost wake-up.  Submitter: publish the G, full fence,
  *   then wakep() if no M spins and a P idles.  Spinner giving up: drop
  *   its P, decrement nmspinning (a full fence), then look at every queue
- *   once more and take a P back if any has work.
+ *   once more and take a P back if any has work.  Anyone idling a P
+ *   (find_runnable, handoffp) looks at the global queue under
+ *   sched.lock, the lock its submitters queue under, right before.
  * INV-SCHED-3: a new runnable G wakes at most one M (wakep needs the
  *   nmspinning 0->1 CAS), and the last spinner to find work wakes a
  *   replacement, so work spreads one M at a time without a storm.
