@@ -33,6 +33,7 @@
 #include <cxxabi.h>
 #include <new>
 #include <sched.h>
+#include <sys/prctl.h>
 
 namespace gort::rt {
 
@@ -843,6 +844,9 @@ int run_main(void (*fn)(void *), void *arg, const run_options &opt,
 	race_release(m0); /* as mstart() */
 	m_init_eh_slot(m0);
 	preempt_thread_init(m0);
+	/* The caller's thread gets its timer slack back when run() ends. */
+	int m0_slack = ::prctl(PR_GET_TIMERSLACK, 0, 0, 0, 0);
+	m_timer_slack_set();
 	fiber_start_hook = g_start_hook;
 	panic_others_hook = [] {
 		print_goroutines(current_g(), true);
@@ -894,6 +898,9 @@ int run_main(void (*fn)(void *), void *arg, const run_options &opt,
 		mp = next;
 	}
 	netpoll_forget_waiters();
+	if (m0_slack > 0)
+		::prctl(PR_SET_TIMERSLACK, static_cast<unsigned long>(m0_slack),
+			0, 0, 0);
 	trace_run_end(); /* every M but this one is gone */
 	lock(&sched.lock);
 	for (g *gp = all_gs(); gp != nullptr; gp = gp->alllink) {

@@ -350,6 +350,8 @@ constexpr int SYNC_SPIN_PAUSES = 30; /* arch_relax() per round */
 
 /* sched.cpp */
 [[noreturn]] void mstart(m *mp);
+/* This thread's timers, as an M's, fire on time (sched.cpp). */
+void m_timer_slack_set();
 void schedule_loop(m *mp);
 void wakep();
 void runqput_any(g *gp, bool next);
