@@ -19,6 +19,7 @@
 #include <set>
 #include <stdexcept>
 #include <string>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <thread>
 #include <unistd.h>
@@ -65,6 +66,33 @@ TEST(run, can_run_many_times_in_one_process)
 			gort::config{.procs = 1 + i % 3});
 		ASSERT_EQ(got, 45 + i);
 	}
+}
+
+TEST(run,
+     threads_sleep_with_a_fine_timer_slack_and_the_caller_gets_its_own_back)
+{
+	/* Ms sleep with a 1 us timer slack so that timers fire on time
+	 * (sched.cpp); the thread that called run() is the program's, and
+	 * gets its own slack back. */
+	ASSERT_EQ(::prctl(PR_SET_TIMERSLACK, 70000ul, 0, 0, 0), 0);
+	std::atomic<int> in_goroutine{0}, in_another{0};
+	gort::run(
+		[&] {
+			in_goroutine = ::prctl(PR_GET_TIMERSLACK, 0, 0, 0, 0);
+			gort::wait_group wg;
+			wg.add(1);
+			gort::go([&] {
+				in_another =
+					::prctl(PR_GET_TIMERSLACK, 0, 0, 0, 0);
+				wg.done();
+			});
+			wg.wait();
+		},
+		gort::config{.procs = 2});
+	EXPECT_EQ(in_goroutine.load(), 1000);
+	EXPECT_EQ(in_another.load(), 1000);
+	EXPECT_EQ(::prctl(PR_GET_TIMERSLACK, 0, 0, 0, 0), 70000);
+	::prctl(PR_SET_TIMERSLACK, 0ul, 0, 0, 0); /* the default again */
 }
 
 TEST(run, discards_goroutines_still_alive_when_main_returns)
