@@ -217,18 +217,49 @@ static void switch_direct_refused(m *mp, g *next)
 		runq_put(mp->pp, next, true);
 }
 
-/* The direct switch while the tracer records: the go_switch record,
- * then the switch.  @kind as for switch_direct_end. */
-static GORT_NOINLINE void switch_direct_traced(m *mp, g *gp, g *next, u64 state,
-					       u64 kind, const char *reason)
+/* switch_direct_traced's way for a record that must be stamped (a
+ * preemption's, or one the fast path refused). */
+static GORT_NOINLINE void switch_direct_traced_slow(m *mp, g *gp, g *next,
+						    u64 aux)
 {
-	if (kind == TRACE_SWITCH_PREEMPT) /* rare: always stamped */
-		trace_event_slow(mp->pp, trace_ev_type::go_switch, next->goid,
-				 0, kind);
-	else
-		trace_put_cheap(mp->pp, state, trace_ev_type::go_switch,
-				next->goid,
-				kind != 0 ? kind : trace_reason_index(reason));
+	trace_event_slow(mp->pp, trace_ev_type::go_switch, next->goid, 0, aux);
+	switch_to_g(gp, mp, next);
+}
+
+/* The direct switch of a yield or a preemption while the tracer
+ * records: the go_switch record with @kind, then the switch.  Its
+ * common case makes no call but the tail call to the switch, so it
+ * needs no frame (with one, the record cost a yield 40 instructions). */
+static GORT_NOINLINE void switch_direct_traced(m *mp, g *gp, g *next, u64 state,
+					       u64 kind)
+{
+	if (kind == TRACE_SWITCH_PREEMPT || /* rare: always stamped */
+	    !trace_put_fast(mp->pp, state, trace_ev_type::go_switch, next->goid,
+			    kind)) {
+		switch_direct_traced_slow(mp, gp, next, kind);
+		return;
+	}
+	switch_to_g(gp, mp, next);
+}
+
+/* As switch_direct_traced, for a park: the record carries @reason's
+ * index, from its home slot; a reason elsewhere (interned late, or not
+ * yet) takes the slow way, which may call out to find it. */
+static GORT_NOINLINE void switch_direct_traced_park_slow(m *mp, g *gp, g *next,
+							 const char *reason)
+{
+	switch_direct_traced_slow(mp, gp, next, trace_reason_index(reason));
+}
+
+static GORT_NOINLINE void
+switch_direct_traced_park(m *mp, g *gp, g *next, u64 state, const char *reason)
+{
+	u64 aux = trace_reason_home(reason);
+	if (aux == 0 || !trace_put_fast(mp->pp, state, trace_ev_type::go_switch,
+					next->goid, aux)) {
+		switch_direct_traced_park_slow(mp, gp, next, reason);
+		return;
+	}
 	switch_to_g(gp, mp, next);
 }
 
@@ -240,10 +271,14 @@ static GORT_NOINLINE void switch_direct_traced(m *mp, g *gp, g *next, u64 state,
 GORT_ALWAYS_INLINE static void switch_direct_end(m *mp, g *gp, g *next,
 						 u64 kind, const char *reason)
 {
-	if (u64 state = trace_state(); unlikely(state != 0))
-		switch_direct_traced(mp, gp, next, state, kind, reason);
-	else
+	if (u64 state = trace_state(); unlikely(state != 0)) {
+		if (kind != 0)
+			switch_direct_traced(mp, gp, next, state, kind);
+		else
+			switch_direct_traced_park(mp, gp, next, state, reason);
+	} else {
 		switch_to_g(gp, mp, next);
+	}
 }
 
 bool sync_can_spin(int iter)

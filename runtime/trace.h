@@ -171,9 +171,12 @@ inline void trace_ev(p *pp, trace_ev_type t, u64 goid, u64 arg = 0)
  * inline into the owner's buffer, unstamped; one that would start a
  * TRACE_STAMP_BYTES line, a new chunk or a new generation goes through
  * the slow path, which stamps it.  @aux: 6 bits (the encoding above). */
+/* trace_put_cheap's fast path alone: false, having written nothing, if
+ * the record must go through trace_event_slow (for a caller that wants
+ * no call on its own fast path). */
 template <typename P>
-inline void trace_put_cheap(P *pp, u64 state, trace_ev_type t, u64 goid,
-			    u64 aux)
+GORT_ALWAYS_INLINE bool trace_put_fast(P *pp, u64 state, trace_ev_type t,
+				       u64 goid, u64 aux)
 {
 	trace_buf *b = &pp->trace;
 	u64 *w = b->pos.load(std::memory_order_relaxed);
@@ -183,13 +186,20 @@ inline void trace_put_cheap(P *pp, u64 state, trace_ev_type t, u64 goid,
 	 * so is a null pos: the same test sends them to the slow path, as
 	 * the state test sends a new generation or a sysmon round. */
 	if (b->seen != state ||
-	    (reinterpret_cast<uptr>(w) & (TRACE_STAMP_BYTES - 1)) == 0) {
-		trace_event_slow(pp, t, goid, 0, aux);
-		return;
-	}
+	    (reinterpret_cast<uptr>(w) & (TRACE_STAMP_BYTES - 1)) == 0)
+		return false;
 	/* goid unmasked: it would take 2^38 goroutines to overflow. */
 	*w = goid | b->pbits | u64(t) << 50 | aux << 56;
 	b->pos.store(w + 1, std::memory_order_release);
+	return true;
+}
+
+template <typename P>
+inline void trace_put_cheap(P *pp, u64 state, trace_ev_type t, u64 goid,
+			    u64 aux)
+{
+	if (!trace_put_fast(pp, state, t, goid, aux))
+		trace_event_slow(pp, t, goid, 0, aux);
 }
 
 template <typename P>
@@ -205,7 +215,9 @@ inline void trace_ev_cheap(P *pp, trace_ev_type t, u64 goid, u64 aux = 0)
  * 0 if the table is full (the file then says "?"). */
 u32 trace_reason_intern(const char *reason);
 extern std::atomic<const char *> g_trace_reasons[TRACE_REASONS];
-GORT_ALWAYS_INLINE u32 trace_reason_index(const char *reason)
+/* trace_reason_index's fast path alone: the index, or 0 if @reason is
+ * not in its home slot (trace_reason_intern then finds or adds it). */
+GORT_ALWAYS_INLINE u32 trace_reason_home(const char *reason)
 {
 	/* Its home slot by address (one of 32; collisions go to the rest,
 	 * found by trace_reason_intern): a hit is a load and a compare. */
@@ -215,7 +227,13 @@ GORT_ALWAYS_INLINE u32 trace_reason_index(const char *reason)
 				     std::memory_order_relaxed) == reason,
 			     1))
 		return slot;
-	return trace_reason_intern(reason);
+	return 0;
+}
+
+GORT_ALWAYS_INLINE u32 trace_reason_index(const char *reason)
+{
+	u32 slot = trace_reason_home(reason);
+	return slot != 0 ? slot : trace_reason_intern(reason);
 }
 /* The reason interned at @i, or "?". */
 const char *trace_reason_at(u32 i);
