@@ -13,6 +13,10 @@
  *                          is what the preemptions cost.  On and off runs
  *                          alternate, three of each, each side's best
  *                          counting (on_off.h).
+ *   BM_thread_turns_floor  the same loop in chunks of about 10 ms, two
+ *                          pthreads taking turns ("on") against one
+ *                          thread ("off"): the least a thread switch per
+ *                          slice costs on this machine, gort aside.
  */
 #include "on_off.h"
 #include "scenarios/scenarios.h"
@@ -23,6 +27,10 @@
 #include <atomic>
 #include <benchmark/benchmark.h>
 #include <cstdint>
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <thread>
+#include <unistd.h>
 #include <vector>
 
 namespace {
@@ -116,7 +124,76 @@ void BM_preempt_cost(benchmark::State &state)
 	}
 }
 
+/* The floor under BM_preempt_cost on this machine, with no gort at all:
+ * the same loop, in chunks of about a time slice, run by one thread or
+ * by two threads taking turns through a futex.  A preempted goroutine
+ * resumes on its own thread (HACKING.md, "Preemption"), so each slice
+ * costs at least one such turn. */
+std::atomic<std::uint32_t> g_turn{0};
+
+void turn_wait(std::uint32_t v)
+{
+	for (;;) {
+		std::uint32_t t = g_turn.load();
+		if (t == v)
+			return;
+		::syscall(SYS_futex, &g_turn, FUTEX_WAIT_PRIVATE, t, nullptr,
+			  nullptr, 0);
+	}
+}
+
+std::uint64_t thread_turns_run(std::uint64_t chunk, std::uint32_t chunks,
+			       bool two_threads)
+{
+	std::uint64_t sum[2] = {0, 0};
+	std::uint64_t t0 = gort_bench::now_ns();
+	if (!two_threads) {
+		for (std::uint32_t i = 0; i < chunks; i++)
+			sum[0] += cpu_loop(chunk + i);
+	} else {
+		g_turn = 0;
+		auto body = [&](std::uint32_t me) {
+			for (std::uint32_t i = me; i < chunks; i += 2) {
+				turn_wait(i);
+				sum[me] += cpu_loop(chunk + i);
+				g_turn.store(i + 1);
+				::syscall(SYS_futex, &g_turn,
+					  FUTEX_WAKE_PRIVATE, 1, nullptr,
+					  nullptr, 0);
+			}
+		};
+		std::thread other(body, 1u);
+		body(0);
+		other.join();
+	}
+	std::uint64_t ns = gort_bench::now_ns() - t0;
+	benchmark::DoNotOptimize(sum[0] + sum[1]);
+	return ns;
+}
+
+void BM_thread_turns_floor(benchmark::State &state)
+{
+	const bool quick = std::getenv("GORT_BENCH_QUICK") != nullptr;
+	const std::uint64_t chunk = 6000000; /* about 10 ms here */
+	const std::uint32_t chunks = quick ? 4 : 50;
+	const int rounds = quick ? 1 : 3;
+	for (auto _ : state) {
+		gort_bench::on_off_best best;
+		double total = 0;
+		for (int i = 0; i < rounds; i++)
+			total += best.turn(
+				[&](bool two) {
+					return thread_turns_run(chunk, chunks,
+								two);
+				},
+				double(chunk) * chunks);
+		state.SetIterationTime(total / 1e9);
+		best.report(state, "ns_per_iter");
+	}
+}
+
 } // namespace
 
 BENCHMARK(BM_preempt_late_gort)->Iterations(1);
 BENCHMARK(BM_preempt_cost)->Iterations(1)->UseManualTime();
+BENCHMARK(BM_thread_turns_floor)->Iterations(1)->UseManualTime();
