@@ -45,4 +45,21 @@ struct on_off_best {
 	}
 };
 
+/* A whole on/off benchmark: each iteration runs @rounds turns of @run
+ * (see on_off_best::turn), reports the time both sides took and the
+ * counters in @unit. */
+template <typename F>
+void on_off_bench(benchmark::State &state, int rounds, double ops,
+		  const std::string &unit, F run)
+{
+	for (auto _ : state) {
+		on_off_best best;
+		double total = 0;
+		for (int i = 0; i < rounds; i++)
+			total += best.turn(run, ops);
+		state.SetIterationTime(total / 1e9);
+		best.report(state, unit);
+	}
+}
+
 } // namespace gort_bench

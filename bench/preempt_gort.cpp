@@ -109,19 +109,9 @@ void BM_preempt_cost(benchmark::State &state)
 {
 	const bool quick = std::getenv("GORT_BENCH_QUICK") != nullptr;
 	const std::uint64_t n = quick ? 20000000 : 150000000;
-	const int rounds = quick ? 1 : 3;
-	for (auto _ : state) {
-		gort_bench::on_off_best best;
-		double total = 0;
-		for (int i = 0; i < rounds; i++)
-			total += best.turn(
-				[&](bool on) {
-					return preempt_cost_run(n, on);
-				},
-				double(2 * n));
-		state.SetIterationTime(total / 1e9);
-		best.report(state, "ns_per_iter");
-	}
+	gort_bench::on_off_bench(
+		state, quick ? 1 : 3, double(2 * n), "ns_per_iter",
+		[&](bool on) { return preempt_cost_run(n, on); });
 }
 
 /* The floor under BM_preempt_cost on this machine, with no gort at all:
@@ -176,20 +166,9 @@ void BM_thread_turns_floor(benchmark::State &state)
 	const bool quick = std::getenv("GORT_BENCH_QUICK") != nullptr;
 	const std::uint64_t chunk = 6000000; /* about 10 ms here */
 	const std::uint32_t chunks = quick ? 4 : 50;
-	const int rounds = quick ? 1 : 3;
-	for (auto _ : state) {
-		gort_bench::on_off_best best;
-		double total = 0;
-		for (int i = 0; i < rounds; i++)
-			total += best.turn(
-				[&](bool two) {
-					return thread_turns_run(chunk, chunks,
-								two);
-				},
-				double(chunk) * chunks);
-		state.SetIterationTime(total / 1e9);
-		best.report(state, "ns_per_iter");
-	}
+	gort_bench::on_off_bench(
+		state, quick ? 1 : 3, double(chunk) * chunks, "ns_per_iter",
+		[&](bool two) { return thread_turns_run(chunk, chunks, two); });
 }
 
 } // namespace
