@@ -226,41 +226,29 @@ static GORT_NOINLINE void switch_direct_traced_slow(m *mp, g *gp, g *next,
 	switch_to_g(gp, mp, next);
 }
 
-/* The direct switch of a yield or a preemption while the tracer
- * records: the go_switch record with @kind, then the switch.  Its
+/* The direct switch while the tracer records: the go_switch record,
+ * then the switch.  @aux: a yield's or a preemption's kind, or a park's
+ * reason index (TRACE_REASON_FIRST and up, so never a kind).  Its
  * common case makes no call but the tail call to the switch, so it
  * needs no frame (with one, the record cost a yield 40 instructions). */
 static GORT_NOINLINE void switch_direct_traced(m *mp, g *gp, g *next, u64 state,
-					       u64 kind)
+					       u64 aux)
 {
-	if (kind == TRACE_SWITCH_PREEMPT || /* rare: always stamped */
+	if (aux == TRACE_SWITCH_PREEMPT || /* rare: always stamped */
 	    !trace_put_fast(mp->pp, state, trace_ev_type::go_switch, next->goid,
-			    kind)) {
-		switch_direct_traced_slow(mp, gp, next, kind);
+			    aux)) {
+		switch_direct_traced_slow(mp, gp, next, aux);
 		return;
 	}
 	switch_to_g(gp, mp, next);
 }
 
-/* As switch_direct_traced, for a park: the record carries @reason's
- * index, from its home slot; a reason elsewhere (interned late, or not
- * yet) takes the slow way, which may call out to find it. */
-static GORT_NOINLINE void switch_direct_traced_park_slow(m *mp, g *gp, g *next,
-							 const char *reason)
-{
-	switch_direct_traced_slow(mp, gp, next, trace_reason_index(reason));
-}
-
+/* A park whose reason is not in its home slot (interned late, or not
+ * yet): finding its index may call out, so not in the function above. */
 static GORT_NOINLINE void
 switch_direct_traced_park(m *mp, g *gp, g *next, u64 state, const char *reason)
 {
-	u64 aux = trace_reason_home(reason);
-	if (aux == 0 || !trace_put_fast(mp->pp, state, trace_ev_type::go_switch,
-					next->goid, aux)) {
-		switch_direct_traced_park_slow(mp, gp, next, reason);
-		return;
-	}
-	switch_to_g(gp, mp, next);
+	switch_direct_traced(mp, gp, next, state, trace_reason_index(reason));
 }
 
 /* switch_direct_end: switch from @gp to @next (committed).  @kind: how
@@ -272,8 +260,9 @@ GORT_ALWAYS_INLINE static void switch_direct_end(m *mp, g *gp, g *next,
 						 u64 kind, const char *reason)
 {
 	if (u64 state = trace_state(); unlikely(state != 0)) {
-		if (kind != 0)
-			switch_direct_traced(mp, gp, next, state, kind);
+		u64 aux = kind != 0 ? kind : trace_reason_home(reason);
+		if (aux != 0)
+			switch_direct_traced(mp, gp, next, state, aux);
 		else
 			switch_direct_traced_park(mp, gp, next, state, reason);
 	} else {

@@ -324,10 +324,17 @@ static void pool_put_unchecked_uncounted_locked(stack_class *c, stack *s)
 	s->state = STACK_FREE_UNCHECKED;
 }
 
+/* @n stacks of @c became unchecked, or (uncount) stopped being so. */
 static void count_unchecked(stack_class *c, u32 n)
 {
 	c->nunchecked.fetch_add(n, std::memory_order_relaxed);
 	g_unchecked_total.fetch_add(n, std::memory_order_relaxed);
+}
+
+static void uncount_unchecked(stack_class *c, u32 n)
+{
+	c->nunchecked.fetch_sub(n, std::memory_order_relaxed);
+	g_unchecked_total.fetch_sub(n, std::memory_order_relaxed);
 }
 
 /* Put @s into its class's pool; @unchecked: used since its last trim. */
@@ -350,8 +357,7 @@ static stack *pool_take_locked(stack_class *c)
 		return nullptr;
 	auto a = static_cast<stack_arena *>(slot_index_owner(&c->free, slot));
 	if (slot_index_remove(&c->unchecked, slot)) {
-		c->nunchecked.fetch_sub(1, std::memory_order_relaxed);
-		g_unchecked_total.fetch_sub(1, std::memory_order_relaxed);
+		uncount_unchecked(c, 1);
 	}
 	return &a->slots[slot % SLOT_GROUP];
 }
@@ -483,8 +489,7 @@ static bool trim_chunk(stack_class *c)
 		s->state = STACK_TRIMMING;
 		v[n++] = s;
 	}
-	c->nunchecked.fetch_sub(n, std::memory_order_relaxed);
-	g_unchecked_total.fetch_sub(n, std::memory_order_relaxed);
+	uncount_unchecked(c, n);
 	unlock(&c->lock);
 	if (n == 0)
 		return false;
@@ -593,12 +598,8 @@ stack_alloc_result stack_alloc_cached(stack_cache *sc, usize size)
 				sc->n++;
 			}
 		}
-		if (unchecked != 0) {
-			c->nunchecked.fetch_sub(unchecked,
-						std::memory_order_relaxed);
-			g_unchecked_total.fetch_sub(unchecked,
-						    std::memory_order_relaxed);
-		}
+		if (unchecked != 0)
+			uncount_unchecked(c, unchecked);
 		*tail = nullptr;
 		unlock(&c->lock);
 		if (sc->n == 0)

@@ -167,10 +167,6 @@ inline void trace_ev(p *pp, trace_ev_type t, u64 goid, u64 arg = 0)
 		trace_event_slow(pp, t, goid, arg, 0);
 }
 
-/* The fast path's events (a direct switch, an unblock): one word written
- * inline into the owner's buffer, unstamped; one that would start a
- * TRACE_STAMP_BYTES line, a new chunk or a new generation goes through
- * the slow path, which stamps it.  @aux: 6 bits (the encoding above). */
 /* trace_put_cheap's fast path alone: false, having written nothing, if
  * the record must go through trace_event_slow (for a caller that wants
  * no call on its own fast path). */
@@ -194,6 +190,10 @@ GORT_ALWAYS_INLINE bool trace_put_fast(P *pp, u64 state, trace_ev_type t,
 	return true;
 }
 
+/* The fast path's events (a direct switch, an unblock): one word written
+ * inline into the owner's buffer, unstamped; one that would start a
+ * TRACE_STAMP_BYTES line, a new chunk or a new generation goes through
+ * the slow path, which stamps it.  @aux: 6 bits (the encoding above). */
 template <typename P>
 inline void trace_put_cheap(P *pp, u64 state, trace_ev_type t, u64 goid,
 			    u64 aux)

@@ -225,6 +225,17 @@ TEST(trace, start_and_stop_report_misuse)
 	});
 }
 
+/* A goroutine that blocks in read() on @fd (through gort::blocking)
+ * until a byte comes, stores it at @c, and marks @wg done. */
+static void go_blocking_read(int fd, char *c, gort::wait_group &wg)
+{
+	wg.add(1);
+	gort::go([fd, c, &wg] {
+		gort::blocking([&] { return ::read(fd, c, 1); });
+		wg.done();
+	});
+}
+
 TEST(trace, records_syscalls_and_timers)
 {
 	std::string path = temp_path("syscall");
@@ -233,17 +244,12 @@ TEST(trace, records_syscalls_and_timers)
 		int fds[2];
 		ASSERT_EQ(::pipe(fds), 0);
 		gort::wait_group wg;
-		wg.add(1);
-		gort::go([&] {
-			char c = 0;
-			/* Blocks in read() until main writes. */
-			gort::blocking([&] { return ::read(fds[0], &c, 1); });
-			EXPECT_EQ(c, 'x');
-			wg.done();
-		});
+		char c = 0;
+		go_blocking_read(fds[0], &c, wg);
 		gort::sleep(std::chrono::milliseconds(2));
 		ASSERT_EQ(::write(fds[1], "x", 1), 1);
 		wg.wait();
+		EXPECT_EQ(c, 'x');
 		::close(fds[0]);
 		::close(fds[1]);
 		ASSERT_TRUE(gort::trace_stop());
@@ -285,13 +291,8 @@ TEST(trace, records_handoffs_netpoll_wakeups_steals_and_preemptions)
 			int fds[2];
 			ASSERT_EQ(::pipe(fds), 0);
 			gort::wait_group wg;
-			wg.add(1);
-			gort::go([&] {
-				char c = 0;
-				gort::blocking(
-					[&] { return ::read(fds[0], &c, 1); });
-				wg.done();
-			});
+			char byte = 0;
+			go_blocking_read(fds[0], &byte, wg);
 			gort::yield(); /* the reader is in read() now */
 			ASSERT_EQ(::write(fds[1], "x", 1), 1);
 			wg.wait();
