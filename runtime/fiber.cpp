@@ -106,6 +106,9 @@ static void fiber_entry(void *p)
 	 * g_start_hook acquires too); for a fiber switched to by hand, the
 	 * switch (tests/race_edges.h). */
 	race_acquire(f);
+	/* And the stack's previous user's end (below) happens before this
+	 * user's start. */
+	race_acquire(f->stk);
 	/* No try here: an exception nobody catches must find no handler
 	 * at all, so that the unwinder's search ends at gort_arch_start and
 	 * std::terminate runs on the intact stack (fiber_terminate). */
@@ -113,7 +116,7 @@ static void fiber_entry(void *p)
 	f->done = true;
 	/* What the fiber did happens before whoever waits for its end
 	 * (run() returning, for the main goroutine), and before the next
-	 * user of its stack (fiber_create_on): TSan would otherwise see two
+	 * user of its stack (at its start, above): TSan would otherwise see two
 	 * goroutines touch the same stack memory. */
 	race_release(f);
 	race_release(f->stk);
@@ -148,7 +151,6 @@ void fiber_create_on(fiber *f, stack *stk, uptr top, void (*fn)(void *),
 	f->asan_bottom = reinterpret_cast<const void *>(stk->lo);
 	f->asan_size = stk->hi - stk->lo;
 	f->tsan_fiber = tsan_new_fiber();
-	race_acquire(stk); /* see fiber_entry */
 	arch_context_init(&f->ctx, stk->lo, top, fiber_entry, f);
 }
 

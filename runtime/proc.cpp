@@ -115,6 +115,48 @@ static void finish_direct_switch(m *mp)
 		runq_put(mp->pp, prev, true); /* called off: run it next */
 }
 
+/*
+ * Stacks on first run.  go() puts a small function (G_FN_INLINE bytes
+ * with its arguments) in the G and leaves it without a stack; the M that
+ * first switches to it takes one from its own P's cache.  A burst of
+ * goroutines that have not run yet then holds G structs only, and each
+ * one that runs takes the stack the one before it just gave back, still
+ * warm in the cache.  Taken at go(), 100,000 queued goroutines touched
+ * 100,000 stacks (400 MB of pages) before any ran, and spawn + join cost
+ * twice as much (bench/, BM_spawn_join_gort).  The price: running out
+ * of stacks shows at the first run, where nobody can be told, so it is a
+ * fatal error (as in Go, whose go statement cannot fail either).
+ */
+#ifdef GORT_TSAN
+/* The race detector orders a stack's users one after the other (its
+ * last user's end happens before its next user's start: fiber_entry), so
+ * two goroutines that ran one after the other on one stack would never
+ * be reported racing.  At go() each gets its own. */
+static constexpr bool RACE_STACKS_AT_GO = true;
+#else
+static constexpr bool RACE_STACKS_AT_GO = false;
+#endif
+
+static GORT_NOINLINE stack_err g_stack_attach(m *mp, g *gp)
+{
+	stack_alloc_result r =
+		stack_alloc_cached(&mp->pp->stacks, gp->stack_want);
+	if (r.stk == nullptr)
+		return r.err;
+	fiber_create_on(&gp->f, r.stk, r.stk->hi, gp->f.fn, gp->f.arg, &mp->g0);
+	gp->f.id = gp->goid;
+	r.stk->owner_id = gp->goid;
+	return stack_err::none;
+}
+
+/* run_g's way when @gp has no stack: give it one or stop the program. */
+static GORT_NOINLINE void g_stack_attach_or_die(m *mp, g *gp)
+{
+	stack_err err = g_stack_attach(mp, gp);
+	if (err != stack_err::none)
+		fatal(stack_err_text(err));
+}
+
 /* Where a fresh G starts (fiber_entry's hook). */
 static void g_start_hook()
 {
@@ -175,9 +217,10 @@ static GORT_NOINLINE void switch_to_g(g *gp, m *mp, g *next)
  * switch_direct_take: the G of this P's queue that the G running on @mp
  * (holding @pp) could switch straight to, taken off the queue, or
  * nullptr (nothing changed) if the scheduler context must decide
- * instead.  A G locked to an M (next->lockedm) is returned too: the
- * caller's slow path puts it back first, for the scheduler.  *@inherit:
- * it came from runnext.
+ * instead.  A G that is not switchable() is returned too, for the
+ * caller's slow path: one that never ran gets its stack there, one
+ * locked to an M goes back for the scheduler.  *@inherit: it came from
+ * runnext.
  */
 GORT_ALWAYS_INLINE static g *switch_direct_take(m *mp, p *pp, bool *inherit)
 {
@@ -209,8 +252,23 @@ switch_direct_commit(m *mp, p *pp, g *gp, g *next, bool park, bool inherit)
 	mp->requeue_park = park;
 }
 
-/* A G taken by switch_direct_take that is locked to an M goes back
- * first in the queue, for the scheduler to hand over. */
+/* May a G taken by switch_direct_take be switched to directly? */
+GORT_ALWAYS_INLINE static bool switchable(g *next)
+{
+	return next->lockedm == nullptr && next->f.stk != nullptr;
+}
+
+/* The slow paths' first question about a G that was not switchable():
+ * is it one that never ran, now given its stack (so switchable)? */
+static bool first_run(m *mp, g *refused)
+{
+	return refused != nullptr && refused->f.stk == nullptr &&
+	       g_stack_attach(mp, refused) == stack_err::none;
+}
+
+/* A G taken by switch_direct_take that is not switchable goes back
+ * first in the queue, for the scheduler to hand over (or to start, if
+ * it could get no stack: run_g then says why). */
 static void switch_direct_refused(m *mp, g *next)
 {
 	if (next != nullptr)
@@ -285,10 +343,19 @@ bool sync_can_spin(int iter)
 /* gosched_traced's way through the scheduler context (and a plain
  * thread's).  @refused: see switch_direct_refused. */
 static GORT_NOINLINE void gosched_slow(m *mp, g *gp, trace_ev_type why,
-				       g *refused)
+				       g *refused, bool inherit)
 {
 	if (gp == nullptr) {
 		::sched_yield();
+		return;
+	}
+	if (first_run(mp, refused)) {
+		switch_direct_commit(mp, mp->pp, gp, refused, false, inherit);
+		switch_direct_end(mp, gp, refused,
+				  why == trace_ev_type::go_preempt
+					  ? TRACE_SWITCH_PREEMPT
+					  : TRACE_SWITCH_YIELD,
+				  nullptr);
 		return;
 	}
 	switch_direct_refused(mp, refused);
@@ -306,13 +373,13 @@ GORT_ALWAYS_INLINE static void gosched_inline(trace_ev_type why)
 	m *mp = current_m();
 	g *gp = mp != nullptr ? mp->curg : nullptr;
 	if (gp == nullptr) {
-		gosched_slow(mp, gp, why, nullptr);
+		gosched_slow(mp, gp, why, nullptr, false);
 		return;
 	}
 	p *pp = mp->pp;
-	bool inherit;
+	bool inherit = false;
 	g *next = switch_direct_take(mp, pp, &inherit);
-	if (next != nullptr && likely(next->lockedm == nullptr)) {
+	if (next != nullptr && likely(switchable(next))) {
 		switch_direct_commit(mp, pp, gp, next, false, inherit);
 		switch_direct_end(mp, gp, next,
 				  why == trace_ev_type::go_preempt
@@ -321,7 +388,7 @@ GORT_ALWAYS_INLINE static void gosched_inline(trace_ev_type why)
 				  nullptr);
 		return;
 	}
-	gosched_slow(mp, gp, why, next);
+	gosched_slow(mp, gp, why, next, inherit);
 }
 
 void gosched_traced(trace_ev_type why)
@@ -337,8 +404,13 @@ void gosched()
 /* park()'s way through the scheduler context.  @refused: see
  * switch_direct_refused. */
 static GORT_NOINLINE void park_slow(m *mp, g *gp, const char *reason,
-				    g *refused)
+				    g *refused, bool inherit)
 {
+	if (first_run(mp, refused)) {
+		switch_direct_commit(mp, mp->pp, gp, refused, true, inherit);
+		switch_direct_end(mp, gp, refused, 0, reason);
+		return;
+	}
 	switch_direct_refused(mp, refused);
 	if (u64 state = trace_state(); unlikely(state != 0))
 		trace_put_cheap(mp->pp, state, trace_ev_type::go_block,
@@ -358,14 +430,14 @@ void park(bool (*unlock_fn)(g *gp, void *arg), void *arg, const char *reason)
 	mp->park_unlock = unlock_fn;
 	mp->park_arg = arg;
 	p *pp = mp->pp;
-	bool inherit;
+	bool inherit = false;
 	g *next = switch_direct_take(mp, pp, &inherit);
-	if (next != nullptr && likely(next->lockedm == nullptr)) {
+	if (next != nullptr && likely(switchable(next))) {
 		switch_direct_commit(mp, pp, gp, next, true, inherit);
 		switch_direct_end(mp, gp, next, 0, reason);
 		return;
 	}
-	park_slow(mp, gp, reason, next);
+	park_slow(mp, gp, reason, next, inherit);
 }
 
 /* runqput_any() for a caller that already read current_m(). */
@@ -532,10 +604,11 @@ static u64 new_goid(p *pp)
 }
 
 /*
- * A G that will run entry(top) on a fresh stack, not yet runnable; the
- * caller may write @size bytes at the returned address first (the
- * closure).  Returns nullptr with *err set when there is no runtime or no
- * stack.
+ * A G that will run entry(arg) on a fresh stack, not yet runnable; the
+ * caller writes @size bytes at the returned address arg first (the
+ * closure): in the G if they fit (the stack comes at the first run), else
+ * at the top of a stack taken now.  Returns nullptr with *err set when
+ * there is no runtime, a bad stack size or no stack.
  */
 void *spawn_prepare(usize size, usize align, void (*entry)(void *),
 		    usize stack_size, void **handle, const char **err)
@@ -551,14 +624,32 @@ void *spawn_prepare(usize size, usize align, void (*entry)(void *),
 		*err = "gort: out of memory for a goroutine";
 		return nullptr;
 	}
+	usize want = stack_size != 0 ? stack_size : sched.stack_size;
+	if (want > STACK_MAX_BYTES) {
+		gfput(mp != nullptr ? mp->pp : nullptr, gp);
+		*err = stack_err_text(stack_err::bad_size);
+		return nullptr;
+	}
+	if (!RACE_STACKS_AT_GO && size <= G_FN_INLINE && align <= G_FN_ALIGN) {
+		/* Stacks on first run (above). */
+		gp->f = fiber{};
+		gp->f.fn = entry;
+		gp->f.arg = gp->fnbuf;
+		gp->stack_want = want;
+		*handle = gp;
+		return gp->fnbuf;
+	}
 	stack_alloc_result r = stack_alloc_cached(
 		mp != nullptr && mp->pp != nullptr ? &mp->pp->stacks : nullptr,
-		stack_size != 0 ? stack_size : sched.stack_size);
+		want);
 	if (r.stk == nullptr) {
 		gfput(mp != nullptr ? mp->pp : nullptr, gp);
 		*err = stack_err_text(r.err);
 		return nullptr;
 	}
+	/* The caller writes the function on the stack: its last user's end
+	 * (fiber_entry) happens before. */
+	race_acquire(r.stk);
 	uptr top = (r.stk->hi - size) & ~(uptr(align) - 1) & ~uptr(15);
 	fiber_create_on(&gp->f, r.stk, top, entry,
 			reinterpret_cast<void *>(top), nullptr);
@@ -572,7 +663,8 @@ static void spawn_commit_as(void *handle, bool is_main, uptr gopc)
 	m *mp = current_m();
 	gp->goid = new_goid(mp != nullptr ? mp->pp : nullptr);
 	gp->f.id = gp->goid;
-	gp->f.stk->owner_id = gp->goid;
+	if (gp->f.stk != nullptr)
+		gp->f.stk->owner_id = gp->goid;
 	gp->curm = nullptr;
 	gp->waitreason = nullptr;
 	gp->lockedm = nullptr;
@@ -644,6 +736,8 @@ static void gdestroy(m *mp, g *gp)
 
 g *run_g(m *mp, g *gp, bool inherit)
 {
+	if (unlikely(gp->f.stk == nullptr))
+		g_stack_attach_or_die(mp, gp);
 	/* Whoever took gp off a run queue owns it (INV-RUNQ-3): a plain
 	 * store is enough.  Release pairs with a later ready()'s CAS. */
 	gp->status.store(gstatus::running, release);

@@ -18,6 +18,9 @@
  *
  *   runnable: on exactly one run queue (a P's ring or runnext, or the
  *             global queue); nobody owns the stack; any M may take it.
+ *             A G that never ran usually has no stack yet: its function
+ *             waits in gp->fnbuf and the M that first switches to it
+ *             gives it one (proc.cpp, "Stacks on first run").
  *   running:  the G's code is executing on gp->curm, which holds a P
  *             (or the G is locked to that M).  The stack belongs to the G.
  *   waiting:  off every run queue, fully off its stack (park() switches
@@ -86,8 +89,13 @@ struct eh_state {
 	unsigned int uncaught;
 };
 
+/* The most bytes of a goroutine's function and arguments that its G holds
+ * until it first runs; larger ones go on its stack at go(). */
+constexpr usize G_FN_INLINE = 64;
+constexpr usize G_FN_ALIGN = 16; /* and the most alignment */
+
 struct g {
-	fiber f; /* context and stack; keep first */
+	fiber f; /* context and stack (nullptr until first run); keep first */
 	std::atomic<gstatus> status{gstatus::idle};
 	u64 goid = 0;		/* constant while not dead */
 	m *curm = nullptr;	/* set while running */
@@ -117,6 +125,11 @@ struct g {
 	 * spawning clears it after run() discarded the G parked). */
 	bool preempt_saved = false;
 	eh_state eh{}; /* saved while switched out */
+	/* Until the first run, if f.stk is nullptr: the stack size to take
+	 * then, and the function (f.fn's argument).  Written by go() before
+	 * the G is runnable, read by the M that first runs it. */
+	usize stack_want = 0;
+	alignas(G_FN_ALIGN) unsigned char fnbuf[G_FN_INLINE];
 };
 
 struct m {

@@ -2,26 +2,33 @@
  * tests/runtime/stack_test.cpp - goroutine stacks: size classes, guard
  * regions below every stack, reuse from the pool, memory given back by the
  * trim pass, 100,000 guarded stacks at once, and the clear error when the
- * mapping limit is reached (mprotect guards).
+ * mapping limit is reached (mprotect guards); goroutines take their stack
+ * when they first run, and one that can get none stops the program with a
+ * message that says what ran out.
  *
  * ctest runs this file twice: as is (MADV_GUARD_INSTALL where the kernel
  * has it) and with GORT_STACK_GUARD=mprotect.
  */
 #include "runtime/stack.h"
 
+#include <gort.h>
+
 #include "../race_build.h"
 #include "../race_edges.h"
 #include "proc_util.h"
 #include "runtime/fiber.h"
 #include "runtime/mem_probe.h"
+#include "runtime/proc.h"
 
 #include <algorithm>
+#include <array>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <gtest/gtest.h>
 #include <random>
 #include <string>
+#include <sys/resource.h>
 #include <unistd.h>
 #include <vector>
 
@@ -289,6 +296,40 @@ std::string hold_many_stacks(int n)
 	return "";
 }
 
+/* Bytes of address space the process has mapped (VmSize). */
+usize address_space_bytes()
+{
+	FILE *f = std::fopen("/proc/self/statm", "r");
+	unsigned long pages = 0;
+	if (f != nullptr) {
+		if (std::fscanf(f, "%lu", &pages) != 1)
+			pages = 0;
+		std::fclose(f);
+	}
+	return pages * usize(::sysconf(_SC_PAGESIZE));
+}
+
+/* Goroutines with 256 MiB stacks, in an address space capped at 1 GiB
+ * more than the process has: the fourth to start finds no room. */
+void start_goroutines_beyond_the_address_space()
+{
+	gort::run(
+		[] {
+			rlimit rl{};
+			::getrlimit(RLIMIT_AS, &rl);
+			rl.rlim_cur = address_space_bytes() + (usize{1} << 30);
+			::setrlimit(RLIMIT_AS, &rl);
+			gort::chan<int> never(0);
+			for (int i = 0; i < 8; i++)
+				gort::go_with(
+					gort::spawn_options{.stack_size =
+								    256 << 20},
+					[never] { (void)never.recv(); });
+			(void)never.recv();
+		},
+		gort::config{.procs = 1});
+}
+
 void hold_many_stacks_and_exit(int n)
 {
 	std::string broken = hold_many_stacks(n);
@@ -321,4 +362,73 @@ TEST(stack, hundred_thousand_guarded_stacks_at_once)
 	const int n = under_emulator() || tsan_mprotect ? 10000 : 100000;
 	EXPECT_EXIT(hold_many_stacks_and_exit(n), testing::ExitedWithCode(0),
 		    "all promises kept");
+}
+
+TEST(stack, goroutines_take_their_stack_when_they_first_run)
+{
+	if (gort_test::RACE_BUILD)
+		GTEST_SKIP() << "the race detector's build takes them at go()";
+	/* procs 1: none of them runs before main waits, so a stack taken
+	 * at go() would make the pool carve about n new ones. */
+	const int n = int(stack_pool_stats_get().free) + 4096;
+	long sum = 0;
+	u64 carved = 0;
+	gort::run(
+		[&] {
+			u64 before = stack_pool_stats_get().stacks;
+			gort::wait_group wg;
+			wg.add(n);
+			for (int i = 0; i < n; i++)
+				gort::go(
+					[&](int v) {
+						sum += v;
+						wg.done();
+					},
+					i);
+			carved = stack_pool_stats_get().stacks - before;
+			wg.wait();
+		},
+		gort::config{.procs = 1});
+	EXPECT_LT(carved, u64(n) / 2);
+	EXPECT_EQ(sum, long(n) * (n - 1) / 2) << "each ran once, its argument";
+}
+
+TEST(stack, a_function_too_big_for_the_g_goes_on_the_stack_at_go)
+{
+	std::array<unsigned char, 4 * G_FN_INLINE> big{};
+	for (usize i = 0; i < big.size(); i++)
+		big[i] = static_cast<unsigned char>(i * 7);
+	unsigned sum = 0, want = 0;
+	for (unsigned char c : big)
+		want += c;
+	gort::run([&] {
+		gort::wait_group wg;
+		wg.add(1);
+		gort::go(
+			[&wg,
+			 &sum](std::array<unsigned char, 4 * G_FN_INLINE> b) {
+				for (unsigned char c : b)
+					sum += c;
+				wg.done();
+			},
+			big);
+		wg.wait();
+	});
+	EXPECT_EQ(sum, want);
+}
+
+TEST(stack_death, a_goroutine_that_gets_no_stack_stops_the_program_saying_why)
+{
+	/* Sanitizers reserve terabytes of shadow address space, and
+	 * qemu-user maps the guest's inside its own: a cap on the address
+	 * space means nothing there. */
+#if defined(__SANITIZE_ADDRESS__) || defined(GORT_TEST_RACE_BUILD)
+	GTEST_SKIP() << "the address space is the sanitizer's";
+#endif
+	if (under_emulator())
+		GTEST_SKIP() << "the address space is the emulator's";
+	EXPECT_EXIT(start_goroutines_beyond_the_address_space(),
+		    testing::ExitedWithCode(2),
+		    "fatal error: goroutine stack: out of memory or address "
+		    "space");
 }
