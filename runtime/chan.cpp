@@ -14,7 +14,7 @@
 
 namespace gort::rt {
 
-sudog *sudogq::pop()
+sudog *sudogq::pop_waiter()
 {
 	while (sudog *s = fifo<sudog>::pop()) {
 		if (s->sel == nullptr)
@@ -32,11 +32,11 @@ sudog *sudogq::pop()
 	return nullptr;
 }
 
-/* Element moves.  A trivially copyable type comes with no ops: a memcpy,
- * inline for word-sized values (the common case; a call into the C
- * library's memcpy was a twentieth of a channel hand-off).  Other types'
- * ops are the program's code, run under c->lock, where the G must not be
- * preempted asynchronously (preempt.h). */
+/* Element moves.  A plain type (trivially copyable, no ops) is a
+ * memcpy, inline for word-sized values (the common case; a call into the
+ * C library's memcpy was a twentieth of a channel hand-off).  Other
+ * types' ops are the program's code, run under c->lock, where the G must
+ * not be preempted asynchronously (preempt.h). */
 static GORT_NOINLINE void elem_move_ops(const elem_ops *ops, void *dst,
 					void *src)
 {
@@ -44,13 +44,15 @@ static GORT_NOINLINE void elem_move_ops(const elem_ops *ops, void *dst,
 	ops->move_init(dst, src);
 }
 
-static inline void elem_move(const elem_ops *ops, void *dst, void *src)
+static inline void elem_move(const hchan *c, void *dst, void *src)
 {
-	if (unlikely(ops->move_init != nullptr)) {
-		elem_move_ops(ops, dst, src);
-		return;
+	if (unlikely(!c->plain)) {
+		if (c->ops->move_init != nullptr) {
+			elem_move_ops(c->ops, dst, src);
+			return;
+		}
 	}
-	switch (ops->size) {
+	switch (c->elemsize) {
 	case 4:
 		std::memcpy(dst, src, 4);
 		return;
@@ -58,23 +60,32 @@ static inline void elem_move(const elem_ops *ops, void *dst, void *src)
 		std::memcpy(dst, src, 8);
 		return;
 	default:
-		std::memcpy(dst, src, ops->size);
+		std::memcpy(dst, src, c->elemsize);
 		return;
 	}
 }
 
-static void elem_destroy(const elem_ops *ops, void *p)
+static void elem_destroy(const hchan *c, void *p)
 {
-	if (ops->destroy != nullptr) {
+	if (!c->plain && c->ops->destroy != nullptr) {
 		no_async_preempt guard;
-		ops->destroy(p);
+		c->ops->destroy(p);
 	}
+}
+
+/* The ring's next index after @i (no division: it was a div per
+ * operation). */
+static inline u32 ring_next(const hchan *c, u32 i)
+{
+	return i + 1 == c->dataqsiz ? 0 : i + 1;
 }
 
 hchan *chan_make(const elem_ops *ops, unsigned cap)
 {
 	hchan *c = new hchan();
 	c->ops = ops;
+	c->elemsize = u32(ops->size);
+	c->plain = ops->move_init == nullptr && ops->destroy == nullptr;
 	c->dataqsiz = cap;
 	if (cap > 0)
 		c->buf = static_cast<unsigned char *>(::operator new(
@@ -93,9 +104,8 @@ void chan_unref(hchan *c)
 	if (c->refs.fetch_sub(1, std::memory_order_acq_rel) != 1)
 		return;
 	for (u32 i = 0; i < c->qcount; i++)
-		elem_destroy(c->ops,
-			     c->buf + usize((c->recvx + i) % c->dataqsiz) *
-					      c->ops->size);
+		elem_destroy(c, c->buf + usize((c->recvx + i) % c->dataqsiz) *
+						 c->elemsize);
 	if (c->buf != nullptr)
 		::operator delete(c->buf, std::align_val_t(c->ops->align));
 	delete c;
@@ -103,17 +113,20 @@ void chan_unref(hchan *c)
 
 static void *slot(hchan *c, u32 i)
 {
-	return c->buf + usize(i) * c->ops->size;
+	return c->buf + usize(i) * c->elemsize;
 }
 
-chan_result chan_try_send_locked(hchan *c, void *src, sudog **wake)
+/* chan_try_send_locked and chan_try_recv_locked, inlined into the plain
+ * operations below (select calls the out-of-line copies). */
+GORT_ALWAYS_INLINE static chan_result try_send_locked(hchan *c, void *src,
+						      sudog **wake)
 {
 	if (c->closed)
 		return chan_result::closed;
 	if (sudog *r = c->recvq.pop()) {
 		/* INV-CHAN-2: straight into the waiting receiver. */
 		race_acquire(r->w);
-		elem_move(c->ops, r->elem, src);
+		elem_move(c, r->elem, src);
 		race_release(r->w); /* the send happens before the receive */
 		r->success = true;
 		*wake = r;
@@ -124,31 +137,32 @@ chan_result chan_try_send_locked(hchan *c, void *src, sudog **wake)
 		/* The receive that emptied this slot happens before this send
 		 * (the k-th receive before the (k+C)-th send completes). */
 		race_acquire(to);
-		elem_move(c->ops, to, src);
+		elem_move(c, to, src);
 		race_release(to);
-		c->sendx = (c->sendx + 1) % c->dataqsiz;
+		c->sendx = ring_next(c, c->sendx);
 		c->qcount++;
 		return chan_result::done;
 	}
 	return chan_result::would_block;
 }
 
-chan_result chan_try_recv_locked(hchan *c, void *dst, sudog **wake)
+GORT_ALWAYS_INLINE static chan_result try_recv_locked(hchan *c, void *dst,
+						      sudog **wake)
 {
 	if (sudog *snd = c->sendq.pop()) {
 		race_acquire(snd->w);
 		if (c->dataqsiz == 0) {
-			elem_move(c->ops, dst, snd->elem);
+			elem_move(c, dst, snd->elem);
 		} else {
 			/* Full buffer: take the oldest, and the sender's value
 			 * takes its slot (FIFO, INV-CHAN-2). */
 			void *old = slot(c, c->recvx);
 			race_acquire(old);
-			elem_move(c->ops, dst, old);
-			elem_destroy(c->ops, old);
-			elem_move(c->ops, old, snd->elem);
+			elem_move(c, dst, old);
+			elem_destroy(c, old);
+			elem_move(c, old, snd->elem);
 			race_release(old);
-			c->recvx = (c->recvx + 1) % c->dataqsiz;
+			c->recvx = ring_next(c, c->recvx);
 			c->sendx = c->recvx;
 		}
 		/* The blocked sender completes after this receive. */
@@ -160,10 +174,10 @@ chan_result chan_try_recv_locked(hchan *c, void *dst, sudog **wake)
 	if (c->qcount > 0) {
 		void *old = slot(c, c->recvx);
 		race_acquire(old);
-		elem_move(c->ops, dst, old);
-		elem_destroy(c->ops, old);
+		elem_move(c, dst, old);
+		elem_destroy(c, old);
 		race_release(old);
-		c->recvx = (c->recvx + 1) % c->dataqsiz;
+		c->recvx = ring_next(c, c->recvx);
 		c->qcount--;
 		return chan_result::done;
 	}
@@ -173,22 +187,21 @@ chan_result chan_try_recv_locked(hchan *c, void *dst, sudog **wake)
 	return chan_result::closed;
 }
 
-/* One operation: try now; else queue and wait (if @block).  Context:
- * c->lock not held. */
-static chan_result chan_op(hchan *c, void *elem, bool send, bool block)
+chan_result chan_try_send_locked(hchan *c, void *src, sudog **wake)
 {
-	lock(&c->lock);
-	sudog *wake = nullptr;
-	chan_result r = send ? chan_try_send_locked(c, elem, &wake)
-			     : chan_try_recv_locked(c, elem, &wake);
-	if (r != chan_result::would_block || !block) {
-		unlock(&c->lock);
-		if (wake != nullptr)
-			waiter_wake(wake->w);
-		if (preempt_requests.load(std::memory_order_relaxed) != 0)
-			preempt_check();
-		return r;
-	}
+	return try_send_locked(c, src, wake);
+}
+
+chan_result chan_try_recv_locked(hchan *c, void *dst, sudog **wake)
+{
+	return try_recv_locked(c, dst, wake);
+}
+
+/* chan_op's way when the operation must wait: queue and park.  Out of
+ * line, so that the common case carries no waiter or sudog in its frame.
+ * Context: c->lock held; dropped by the park. */
+static GORT_NOINLINE chan_result chan_wait(hchan *c, void *elem, bool send)
+{
 	waiter w;
 	waiter_init(&w);
 	sudog s;
@@ -205,6 +218,25 @@ static chan_result chan_op(hchan *c, void *elem, bool send, bool block)
 		return chan_result::closed;
 	}
 	return chan_result::done;
+}
+
+/* One operation: try now; else queue and wait (if @block).  Context:
+ * c->lock not held. */
+GORT_ALWAYS_INLINE static chan_result chan_op(hchan *c, void *elem, bool send,
+					      bool block)
+{
+	lock(&c->lock);
+	sudog *wake = nullptr;
+	chan_result r = send ? try_send_locked(c, elem, &wake)
+			     : try_recv_locked(c, elem, &wake);
+	if (r == chan_result::would_block && block)
+		return chan_wait(c, elem, send);
+	unlock(&c->lock);
+	if (wake != nullptr)
+		waiter_wake(wake->w);
+	if (preempt_requests.load(std::memory_order_relaxed) != 0)
+		preempt_check();
+	return r;
 }
 
 chan_result chan_send(hchan *c, void *src, bool block)

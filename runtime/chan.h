@@ -50,8 +50,12 @@ struct sudog {
 
 struct sudogq : fifo<sudog> {
 	/* The first sudog that may still be woken: a select's sudog counts
-	 * only if this caller wins its select (and is then its winner). */
-	sudog *pop();
+	 * only if this caller wins its select (and is then its winner).
+	 * Inline for the common case, an empty queue. */
+	sudog *pop() { return empty() ? nullptr : pop_waiter(); }
+
+private:
+	sudog *pop_waiter();
 };
 
 struct hchan {
@@ -62,6 +66,10 @@ struct hchan {
 	bool closed = false;
 	unsigned char *buf = nullptr;
 	const elem_ops *ops = nullptr;
+	/* From ops, constant: read on every operation, kept here so that a
+	 * buffered operation reads no other cache line. */
+	u32 elemsize = 0;
+	bool plain = false; /* no move_init or destroy: a memcpy moves it */
 	sudogq recvq, sendq;
 	std::atomic<long> refs{1}; /* handles (gort::chan copies) */
 };
