@@ -215,17 +215,18 @@ static void *sysmon_main(void *)
 			unlock(&sched.lock);
 		}
 		/* Ready network waiters nobody polled for a while (every
-		 * P busy, so no M went idle to poll). */
+		 * P busy, so no M went idle to poll).  As in Go, this is not
+		 * work that keeps sysmon at its shortest period: under a
+		 * steady network load it happens every 10 ms, and resetting
+		 * the back-off each time kept sysmon waking every 20 us
+		 * (about 5,600 wake-ups a second in the 100-connection echo,
+		 * 1,000 without). */
 		i64 lp = sched.lastpoll.load(relaxed);
 		if (netpoll_inited() && lp != 0 &&
 		    now - lp > NETPOLL_STARVED_NS &&
 		    sched.lastpoll.compare_exchange_strong(lp, now)) {
-			g *list = netpoll(0);
-			if (list != nullptr) {
+			if (g *list = netpoll(0))
 				inject_glist(list);
-				idle = 0;
-				continue;
-			}
 		}
 		watching = preempt_watch(now);
 		if (retake(now) > 0)
