@@ -107,6 +107,20 @@ view view_of(g *gp, gstatus st, g *self)
 	return view::none;
 }
 
+/* A G's saved stack; for one that never ran and has no stack yet (proc.cpp,
+ * "Stacks on first run"), the function it will run. */
+void saved_traceback(const g *gp, traceback *tb)
+{
+	if (gp->f.stk != nullptr) {
+		traceback_saved(&gp->f, tb);
+		return;
+	}
+	tb->n = 0;
+	tb->elided = false;
+	tb->entry_first = true;
+	tb->pc[tb->n++] = reinterpret_cast<uptr>(gp->start_fn);
+}
+
 bool live(gstatus st)
 {
 	return st != gstatus::dead && st != gstatus::idle;
@@ -153,7 +167,7 @@ void print_goroutines(g *self, bool skip_self)
 			      reinterpret_cast<uptr>(gp->waitreason));
 		switch (view_of(gp, st, self)) {
 		case view::saved:
-			traceback_saved(&gp->f, &tb);
+			saved_traceback(gp, &tb);
 			key = mix(key, traceback_hash(&tb));
 			key = mix(key, gp->gopc);
 			break;
@@ -212,7 +226,7 @@ void print_goroutines(g *self, bool skip_self)
 		print_goroutine_header(b, gp, d.st, now);
 		switch (view_of(gp, d.st, self)) {
 		case view::saved:
-			traceback_saved(&gp->f, &tb);
+			saved_traceback(gp, &tb);
 			print_traceback(b, &tb);
 			break;
 		case view::self:

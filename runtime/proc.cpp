@@ -143,7 +143,8 @@ static GORT_NOINLINE stack_err g_stack_attach(m *mp, g *gp)
 		stack_alloc_cached(&mp->pp->stacks, gp->stack_want);
 	if (r.stk == nullptr)
 		return r.err;
-	fiber_create_on(&gp->f, r.stk, r.stk->hi, gp->f.fn, gp->f.arg, &mp->g0);
+	fiber_create_on(&gp->f, r.stk, r.stk->hi, gp->start_fn, gp->start_arg,
+			&mp->g0);
 	gp->f.id = gp->goid;
 	r.stk->owner_id = gp->goid;
 	return stack_err::none;
@@ -631,13 +632,11 @@ void *spawn_prepare(usize size, usize align, void (*entry)(void *),
 		return nullptr;
 	}
 	if (!RACE_STACKS_AT_GO && size <= G_FN_INLINE && align <= G_FN_ALIGN) {
-		/* Stacks on first run (above).  The rest of gp->f is set
-		 * then (fiber_create_on); clearing it all here was a rep
-		 * stos of 19 words per spawn. */
-		gp->f.stk = nullptr;
-		gp->f.done = false;
-		gp->f.fn = entry;
-		gp->f.arg = gp->fnbuf;
+		/* Stacks on first run (above).  gp->f is set then
+		 * (fiber_create_on): go() writes only the G's last two
+		 * cache lines (proc.h). */
+		gp->start_fn = entry;
+		gp->start_arg = gp->fnbuf;
 		gp->stack_want = want;
 		*handle = gp;
 		return gp->fnbuf;
@@ -664,19 +663,14 @@ static void spawn_commit_as(void *handle, bool is_main, uptr gopc)
 {
 	g *gp = static_cast<g *>(handle);
 	m *mp = current_m();
+	/* Only the fields in the G's last two lines (proc.h); g_bury()
+	 * left the rest ready. */
 	gp->goid = new_goid(mp != nullptr ? mp->pp : nullptr);
-	gp->f.id = gp->goid;
-	if (gp->f.stk != nullptr)
+	if (gp->f.stk != nullptr) { /* a stack taken at go() */
+		gp->f.id = gp->goid;
 		gp->f.stk->owner_id = gp->goid;
-	gp->curm = nullptr;
-	gp->waitreason = nullptr;
-	gp->lockedm = nullptr;
-	gp->lockcount = 0;
-	/* A G that run() discarded while parked by preemption never
-	 * resumed; its saved context is nothing to this one. */
-	gp->preempt_saved = false;
+	}
 	gp->is_main = is_main;
-	gp->eh = eh_state{};
 	g *parent = mp != nullptr ? mp->curg : nullptr;
 	gp->parent_goid = parent != nullptr ? parent->goid : 0;
 	gp->gopc = gopc;
@@ -715,6 +709,20 @@ static void begin_stop()
 	netpoll_break(); /* an M may sleep in the poller */
 }
 
+/* Leave @gp's fields as go() expects a free G's (proc.h): its last
+ * goroutine is over, by return or because run() discarded it. */
+static void g_bury(g *gp)
+{
+	gp->f.stk = nullptr;
+	gp->curm = nullptr;
+	gp->waitreason = nullptr;
+	gp->lockedm = nullptr;
+	gp->lockcount = 0;
+	/* Discarded while parked by preemption: the saved context is
+	 * nothing to the next goroutine. */
+	gp->preempt_saved = false;
+}
+
 static void gdestroy(m *mp, g *gp)
 {
 	bool is_main = gp->is_main;
@@ -729,7 +737,7 @@ static void gdestroy(m *mp, g *gp)
 	 * unpoison; the stack goes to this P's cache. */
 	fiber_forget_tsan(&gp->f);
 	stack_free_cached(&mp->pp->stacks, gp->f.stk);
-	gp->f.stk = nullptr;
+	g_bury(gp);
 	gp->status.store(gstatus::dead, relaxed);
 	sched.ngoroutines.fetch_sub(1, relaxed);
 	gfput(mp->pp, gp);
@@ -986,9 +994,13 @@ int run_main(void (*fn)(void *), void *arg, const run_options &opt,
 	void *top = spawn_prepare(0, 16, fn, 0, &h, err);
 	if (top == nullptr)
 		fatal("run: cannot start the main goroutine (no stack)");
-	/* fiber_entry reads fn and arg when the G first runs. */
-	static_cast<g *>(h)->f.arg = arg;
-	static_cast<g *>(h)->f.fn = fn;
+	/* Its argument is @arg, not the closure space spawn_prepare gave
+	 * (where the stack comes at the first run, or already did). */
+	g *main_g = static_cast<g *>(h);
+	if (main_g->f.stk == nullptr)
+		main_g->start_arg = arg;
+	else
+		main_g->f.arg = arg;
 	trace_run_begin();
 	spawn_commit_as(h, true, 0);
 	sysmon_start();
@@ -1030,6 +1042,7 @@ int run_main(void (*fn)(void *), void *arg, const run_options &opt,
 			continue;
 		/* Discarded like Go's: no destructors run. */
 		fiber_destroy(&gp->f);
+		g_bury(gp);
 		gp->status.store(gstatus::dead, relaxed);
 		slot_index_put(&sched.gfree, gp->pool_slot);
 	}

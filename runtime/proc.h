@@ -94,43 +94,55 @@ struct eh_state {
 constexpr usize G_FN_INLINE = 64;
 constexpr usize G_FN_ALIGN = 16; /* and the most alignment */
 
-struct g {
+struct alignas(64) g {
 	fiber f; /* context and stack (nullptr until first run); keep first */
-	std::atomic<gstatus> status{gstatus::idle};
-	u64 goid = 0;		/* constant while not dead */
-	m *curm = nullptr;	/* set while running */
-	g *schedlink = nullptr; /* run queue or free list; that list's */
-	g *alllink = nullptr;	/* all_gs list; constant once linked */
-	u32 pool_slot = 0;	/* in sched.gfree; constant */
+	m *curm = nullptr;    /* set while running */
+	g *alllink = nullptr; /* all_gs list; constant once linked */
+	u32 pool_slot = 0;    /* in sched.gfree; constant */
 	const char *waitreason = nullptr; /* valid while waiting */
 	/* When it began waiting, or 0: park() reads no clock; the goroutine
 	 * dump stamps a waiting G it finds at 0 (as Go's GC does), so a
 	 * reported wait is at least that long.  park() and the dump write
 	 * it from different threads, hence atomic. */
 	std::atomic<i64> waitsince{0};
-	u64 parent_goid = 0;  /* who called go(); 0 for the main G */
-	uptr gopc = 0;	      /* where go() was called (a return address) */
 	m *lockedm = nullptr; /* lock_os_thread(); the G's own */
 	u32 lockcount = 0;    /* lock_os_thread() nesting; the G's own */
-	bool is_main = false; /* the G running run()'s function */
 	/* Preemption (preempt.h): asked by sysmon, honoured at the next
 	 * runtime call or by the signal; the area holds the interrupted
 	 * context of an asynchronous preemption (the G's, kept with the G
 	 * struct for reuse). */
 	std::atomic<bool> preempt{false};
-	void *preempt_area = nullptr;
-	usize preempt_area_size = 0;
 	/* The area holds a context not yet resumed: the G is on its way
 	 * through the park (its own thread's handler sets and clears it;
-	 * spawning clears it after run() discarded the G parked). */
+	 * run() clears it when it discards the G parked). */
 	bool preempt_saved = false;
+	void *preempt_area = nullptr;
+	usize preempt_area_size = 0;
 	eh_state eh{}; /* saved while switched out */
-	/* Until the first run, if f.stk is nullptr: the stack size to take
-	 * then, and the function (f.fn's argument).  Written by go() before
-	 * the G is runnable, read by the M that first runs it. */
+
+	/*
+	 * What go() writes, in the last two cache lines: a G is usually
+	 * spawned on one CPU and run, buried and freed on another, so each
+	 * line go() writes crosses between them twice per goroutine.  The
+	 * rest go() leaves as the G's last end left it (g_bury()).
+	 */
+	alignas(64) std::atomic<gstatus> status{gstatus::idle};
+	bool is_main = false;	/* the G running run()'s function */
+	u64 goid = 0;		/* constant while not dead */
+	g *schedlink = nullptr; /* run queue or free list; that list's */
+	u64 parent_goid = 0;	/* who called go(); 0 for the main G */
+	uptr gopc = 0;		/* where go() was called (a return address) */
+	/* Until the first run, if f.stk is nullptr: the function to run,
+	 * its argument (fnbuf but for the main G) and the stack size to take
+	 * then (proc.cpp, "Stacks on first run"). */
+	void (*start_fn)(void *) = nullptr;
+	void *start_arg = nullptr;
 	usize stack_want = 0;
-	alignas(G_FN_ALIGN) unsigned char fnbuf[G_FN_INLINE];
+	alignas(64) unsigned char fnbuf[G_FN_INLINE];
 };
+
+static_assert(G_FN_ALIGN <= 64 && G_FN_INLINE == 64,
+	      "go()'s fields and fnbuf fill the G's last two cache lines");
 
 struct m {
 	fiber g0;		  /* the thread's own stack: the scheduler */

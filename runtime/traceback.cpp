@@ -54,17 +54,15 @@ void traceback_saved(const fiber *f, traceback *tb)
 	tb->elided = false;
 	tb->entry_first = false;
 	const stack *stk = f->stk;
-	if (stk == nullptr && f->fn == nullptr)
-		return; /* a thread's own fiber */
-	if (stk == nullptr ||
-	    uptr(arch_context_pc(&f->ctx)) ==
-		    reinterpret_cast<uptr>(&gort_arch_start)) {
+	if (stk == nullptr)
+		return;
+	uptr pc = uptr(arch_context_pc(&f->ctx));
+	if (pc == reinterpret_cast<uptr>(&gort_arch_start)) {
 		/* Never ran: show the function it will run. */
 		tb->pc[tb->n++] = reinterpret_cast<uptr>(f->fn);
 		tb->entry_first = true;
 		return;
 	}
-	uptr pc = uptr(arch_context_pc(&f->ctx));
 	tb->pc[tb->n++] = pc;
 	walk(uptr(arch_context_fp(&f->ctx)), stk->lo, stk->hi, tb);
 }

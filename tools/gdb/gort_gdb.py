@@ -174,6 +174,11 @@ class Goroutine:
                     self.reason = "?"
         self.is_main = bool(self.v["is_main"])
         self.ctx = self.v["f"]["ctx"]
+        # A goroutine that has not run yet may have no stack, and then no
+        # context either: only the function it will run (start_fn).
+        self.start_fn = None
+        if int(self.v["f"]["stk"]) == 0 and not self.on_thread():
+            self.start_fn = int(self.v["start_fn"])
         self.m = None  # the M running it, from the M list
         self.tid = 0
         self.thread = None  # the gdb thread with that LWP
@@ -598,6 +603,9 @@ def run_on_thread(g, command, from_tty):
 
 
 def run_in_goroutine(arch, g, command, from_tty):
+    if g.start_fn is not None:
+        raise _err("goroutine %d has not started; it will run %s"
+                   % (g.goid, describe_pc(g.start_fn, False)))
     if g.on_thread():
         if g.thread is None:
             where = "LWP %d" % g.tid if g.tid else "a thread gdb does not know"
@@ -653,6 +661,9 @@ innermost frame; for the others, the saved context's resume address."""
                     where = "LWP %d, not known to gdb" % g.tid
                 else:
                     where = "on no M that gdb can see"
+            elif g.start_fn is not None:
+                where = "not started, will run " + describe_pc(
+                    g.start_fn, False)
             else:
                 where = describe_pc(arch.context_pc(g.ctx), True)
             rows.append((mark, str(g.goid), g.status, g.reason or "", where))
