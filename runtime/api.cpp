@@ -121,7 +121,7 @@ bool trace_stop()
 
 int num_goroutine()
 {
-	return int(rt::sched.ngoroutines.load(std::memory_order_relaxed));
+	return int(rt::goroutine_count());
 }
 
 std::uint64_t goid()

@@ -68,7 +68,7 @@ void checkdead_locked()
 	for (u32 i = 0; i < procs; i++)
 		if (!runq_empty(sched.allp[i]))
 			return;
-	if (sched.ngoroutines.load() == 0)
+	if (goroutine_count_locked() == 0)
 		return;
 	/* Unknown (qemu-user's /proc/self/stat says 0) counts as "maybe
 	 * a foreign thread": no report rather than a false one. */

@@ -592,6 +592,43 @@ static g *gget(p *pp)
 	return gp;
 }
 
+/* Count a goroutine in (+1) or out (-1): on @pp's own counter, which
+ * only its owner writes (no atomic add), or on the shared one for a
+ * thread with no P.  Context: @pp's owner, if @pp. */
+static inline void goroutine_count_add(p *pp, i64 d)
+{
+	if (pp == nullptr) {
+		sched.ngoroutines.fetch_add(d, relaxed);
+		return;
+	}
+	pp->ngoroutines.store(pp->ngoroutines.load(relaxed) + d, relaxed);
+}
+
+i64 goroutine_count_locked()
+{
+	i64 n = sched.ngoroutines.load(relaxed);
+	for (u32 i = 0; i < MAX_PROCS && sched.allp[i] != nullptr; i++)
+		n += sched.allp[i]->ngoroutines.load(relaxed);
+	return n;
+}
+
+/* Not in p_reset(): a P that set_procs() retired and brings back may
+ * still count goroutines alive.  Context: no M runs goroutines. */
+static void goroutine_count_reset()
+{
+	sched.ngoroutines.store(0, relaxed);
+	for (u32 i = 0; i < MAX_PROCS && sched.allp[i] != nullptr; i++)
+		sched.allp[i]->ngoroutines.store(0, relaxed);
+}
+
+i64 goroutine_count()
+{
+	lock(&sched.lock);
+	i64 n = goroutine_count_locked();
+	unlock(&sched.lock);
+	return n;
+}
+
 static u64 new_goid(p *pp)
 {
 	if (pp == nullptr)
@@ -676,7 +713,7 @@ static void spawn_commit_as(void *handle, bool is_main, uptr gopc)
 	gp->gopc = gopc;
 	trace_ev_here(trace_ev_type::go_create, gp->goid, gp->parent_goid);
 	race_release(gp); /* for g_start_hook's acquire */
-	sched.ngoroutines.fetch_add(1, relaxed);
+	goroutine_count_add(mp != nullptr ? mp->pp : nullptr, 1);
 	gp->status.store(gstatus::runnable, release);
 	runqput_any(gp, true);
 	if (preempt_requests.load(relaxed) != 0)
@@ -739,7 +776,7 @@ static void gdestroy(m *mp, g *gp)
 	stack_free_cached(&mp->pp->stacks, gp->f.stk);
 	g_bury(gp);
 	gp->status.store(gstatus::dead, relaxed);
-	sched.ngoroutines.fetch_sub(1, relaxed);
+	goroutine_count_add(mp->pp, -1);
 	gfput(mp->pp, gp);
 	if (is_main)
 		begin_stop();
@@ -935,7 +972,7 @@ int run_main(void (*fn)(void *), void *arg, const run_options &opt,
 	}
 	sched.stopping.store(false);
 	sched.goidgen.store(0);
-	sched.ngoroutines.store(0);
+	goroutine_count_reset();
 	sched.nmspinning.store(0);
 	sched.npidle.store(0);
 	sched.pidle = nullptr;
@@ -1054,7 +1091,7 @@ int run_main(void (*fn)(void *), void *arg, const run_options &opt,
 	sched.npidle.store(0);
 	sched.runq_head = sched.runq_tail = nullptr;
 	sched.runq_size.store(0);
-	sched.ngoroutines.store(0);
+	goroutine_count_reset();
 	sched.allm = nullptr;
 	sched.nm = 0;
 	unlock(&sched.lock);

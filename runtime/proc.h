@@ -223,6 +223,11 @@ struct p {
 	g *gfree = nullptr;
 	u32 ngfree = 0;
 	u64 goid_next = 0, goid_end = 0;
+	/* Goroutines spawned on this P less those that ended on it (so it
+	 * may be negative); the owner writes it, anyone may read it.  A
+	 * shared counter was a cache line that the spawning and the running
+	 * CPU took from each other twice per goroutine. */
+	std::atomic<i64> ngoroutines{0};
 	trace_buf trace; /* the owner's (trace.h) */
 };
 
@@ -254,7 +259,9 @@ struct sched_state {
 	/* Free Gs, handed out lowest address first (slot_index.h); lock. */
 	slot_index gfree;
 	std::atomic<u64> goidgen{0};
-	std::atomic<i64> ngoroutines{0}; /* not dead, not idle */
+	/* Goroutines spawned by threads with no P; the rest are counted
+	 * per P (goroutine_count()). */
+	std::atomic<i64> ngoroutines{0};
 
 	/* Life of run(). */
 	std::atomic<bool> running{false};
@@ -356,6 +363,11 @@ void dump_goroutines();
 
 /* proc.cpp */
 bool g_cas_status(g *gp, gstatus from, gstatus to);
+/* Goroutines neither dead nor idle: sched.ngoroutines plus every P's
+ * count, summed under sched.lock (which orders allp's growth); a
+ * moment's view while goroutines come and go. */
+i64 goroutine_count();
+i64 goroutine_count_locked();
 void ready(g *gp);
 void park(bool (*unlock)(g *gp, void *arg), void *arg, const char *reason);
 /* yield(): requeue the running G; traced as @why (go_yield, or

@@ -46,6 +46,54 @@ TEST(run, main_goroutine_is_goroutine_one_and_counts_itself)
 	EXPECT_EQ(gort::goid(), 0u) << "no goroutine outside run()";
 }
 
+/* Each P counts the goroutines spawned and ended on it, so a goroutine
+ * started on one P and ended on another, one started by a foreign
+ * thread, and Ps that set_procs() retires and brings back must all add
+ * up. */
+TEST(run, num_goroutine_adds_up_wherever_goroutines_start_and_end)
+{
+	int alive = 0, after_procs = 0, at_end = 0;
+	gort::run(
+		[&] {
+			gort::chan<int> release(0);
+			gort::wait_group started;
+			auto blocked = [&] {
+				started.done();
+				release.recv();
+			};
+			/* Spawners on whichever Ps pick them up. */
+			started.add(4 * 25);
+			for (int s = 0; s < 4; s++)
+				gort::go([&] {
+					for (int i = 0; i < 25; i++)
+						gort::go(blocked);
+				});
+			started.add(10);
+			std::thread foreign([&] {
+				for (int i = 0; i < 10; i++)
+					gort::go(blocked);
+			});
+			foreign.join();
+			started.wait();
+			/* The spawners end just after their last go(). */
+			while (gort::num_goroutine() > 1 + 110)
+				gort::yield();
+			alive = gort::num_goroutine();
+			gort::set_procs(1);
+			gort::yield();
+			gort::set_procs(4);
+			after_procs = gort::num_goroutine();
+			release.close();
+			while (gort::num_goroutine() > 1)
+				gort::yield();
+			at_end = gort::num_goroutine();
+		},
+		gort::config{.procs = 4});
+	EXPECT_EQ(alive, 1 + 110);
+	EXPECT_EQ(after_procs, 1 + 110);
+	EXPECT_EQ(at_end, 1);
+}
+
 TEST(run, can_run_many_times_in_one_process)
 {
 	for (int i = 0; i < 200; i++) {
