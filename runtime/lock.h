@@ -45,8 +45,9 @@ extern std::atomic<u32> g_lock_sleepers[LOCK_SLEEPER_SLOTS];
 /* @l's slot: threads that sleep, or are about to, on locks there. */
 inline std::atomic<u32> &lock_sleepers(rt_lock *l)
 {
+	/* By cache line: locks that share one are taken together anyway. */
 	uptr a = reinterpret_cast<uptr>(l);
-	return g_lock_sleepers[(a >> 4 ^ a >> 12) % LOCK_SLEEPER_SLOTS];
+	return g_lock_sleepers[(a >> 6) % LOCK_SLEEPER_SLOTS];
 }
 
 inline void lock(rt_lock *l)
