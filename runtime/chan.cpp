@@ -87,6 +87,8 @@ hchan *chan_make(const elem_ops *ops, unsigned cap)
 	c->elemsize = u32(ops->size);
 	c->plain = ops->move_init == nullptr && ops->destroy == nullptr;
 	c->dataqsiz = cap;
+	c->word_ring = !RACE_ANNOTATED && c->plain && cap > 0 &&
+		       (c->elemsize == 4 || c->elemsize == 8);
 	if (cap > 0)
 		c->buf = static_cast<unsigned char *>(::operator new(
 			usize(cap) * ops->size, std::align_val_t(ops->align)));
@@ -221,11 +223,10 @@ static GORT_NOINLINE chan_result chan_wait(hchan *c, void *elem, bool send)
 }
 
 /* One operation: try now; else queue and wait (if @block).  Context:
- * c->lock not held. */
-GORT_ALWAYS_INLINE static chan_result chan_op(hchan *c, void *elem, bool send,
-					      bool block)
+ * c->lock held; dropped. */
+GORT_ALWAYS_INLINE static chan_result chan_op_locked(hchan *c, void *elem,
+						     bool send, bool block)
 {
-	lock(&c->lock);
 	sudog *wake = nullptr;
 	chan_result r = send ? try_send_locked(c, elem, &wake)
 			     : try_recv_locked(c, elem, &wake);
@@ -239,14 +240,68 @@ GORT_ALWAYS_INLINE static chan_result chan_op(hchan *c, void *elem, bool send,
 	return r;
 }
 
+/* The general operation, out of line for the fast paths below.
+ * Context: c->lock held (chan_op_held) or not (chan_op). */
+static GORT_NOINLINE chan_result chan_op_held(hchan *c, void *elem, bool send,
+					      bool block)
+{
+	return chan_op_locked(c, elem, send, block);
+}
+
+static GORT_NOINLINE chan_result chan_op(hchan *c, void *elem, bool send,
+					 bool block)
+{
+	lock(&c->lock);
+	return chan_op_locked(c, elem, send, block);
+}
+
+/*
+ * The buffered fast path: a word-sized plain element (c->word_ring), the
+ * lock free at the first try, a free slot (send) or a filled one
+ * (receive), and nobody queued on the other side.  Then the operation is
+ * the buffer part of chan_op_locked, on registers only: every other case
+ * leaves by a tail call into the general operation, so nothing here
+ * makes the compiler save registers or set up a frame.  That was 60 of
+ * a buffered item's 149 instructions.  Not in the race detector's build
+ * (RACE_ANNOTATED): the general path carries its annotations.
+ */
+static inline void word_copy(const hchan *c, void *dst, const void *src)
+{
+	if (c->elemsize == 8)
+		std::memcpy(dst, src, 8);
+	else
+		std::memcpy(dst, src, 4);
+}
+
 chan_result chan_send(hchan *c, void *src, bool block)
 {
-	return chan_op(c, src, true, block);
+	if (unlikely(!c->word_ring) || unlikely(!try_lock(&c->lock)))
+		return chan_op(c, src, true, block);
+	if (unlikely(c->closed || !c->recvq.empty() ||
+		     c->qcount == c->dataqsiz))
+		return chan_op_held(c, src, true, block);
+	word_copy(c, slot(c, c->sendx), src);
+	c->sendx = ring_next(c, c->sendx);
+	c->qcount++;
+	unlock(&c->lock);
+	if (preempt_requests.load(std::memory_order_relaxed) != 0)
+		preempt_check();
+	return chan_result::done;
 }
 
 chan_result chan_recv(hchan *c, void *dst, bool block)
 {
-	return chan_op(c, dst, false, block);
+	if (unlikely(!c->word_ring) || unlikely(!try_lock(&c->lock)))
+		return chan_op(c, dst, false, block);
+	if (unlikely(c->qcount == 0 || !c->sendq.empty()))
+		return chan_op_held(c, dst, false, block);
+	word_copy(c, dst, slot(c, c->recvx));
+	c->recvx = ring_next(c, c->recvx);
+	c->qcount--;
+	unlock(&c->lock);
+	if (preempt_requests.load(std::memory_order_relaxed) != 0)
+		preempt_check();
+	return chan_result::done;
 }
 
 bool chan_close(hchan *c)

@@ -70,6 +70,9 @@ struct hchan {
 	 * buffered operation reads no other cache line. */
 	u32 elemsize = 0;
 	bool plain = false; /* no move_init or destroy: a memcpy moves it */
+	/* Buffered, plain, 4 or 8 bytes: chan_send/chan_recv's fast path
+	 * may take it (chan.cpp, "The buffered fast path"). */
+	bool word_ring = false;
 	sudogq recvq, sendq;
 	std::atomic<long> refs{1}; /* handles (gort::chan copies) */
 };

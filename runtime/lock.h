@@ -61,6 +61,15 @@ inline void lock(rt_lock *l)
 	lock_slow(l);
 }
 
+/* lock() without the wait: false if @l is held. */
+inline bool try_lock(rt_lock *l)
+{
+	u32 expected = 0;
+	return l->state.compare_exchange_strong(expected, 1,
+						std::memory_order_acquire,
+						std::memory_order_relaxed);
+}
+
 inline void unlock(rt_lock *l)
 {
 	std::atomic<u32> &sleepers = lock_sleepers(l);

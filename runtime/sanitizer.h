@@ -61,6 +61,14 @@ void __tsan_switch_to_fiber(void *fiber, unsigned flags);
 
 namespace gort::rt {
 
+/* The race detector's build: race_acquire()/race_release() below draw
+ * the edges, so paths that skip them are compiled out. */
+#ifdef GORT_TSAN
+inline constexpr bool RACE_ANNOTATED = true;
+#else
+inline constexpr bool RACE_ANNOTATED = false;
+#endif
+
 /*
  * ThreadSanitizer.  Each goroutine is a TSan fiber, switched to with the
  * no-sync flag, so that the scheduler's hand-offs order nothing.  The

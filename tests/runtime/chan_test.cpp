@@ -7,6 +7,7 @@
 #include <gort.h>
 
 #include <atomic>
+#include <cstdint>
 #include <gtest/gtest.h>
 
 #include "../race_build.h"
@@ -90,6 +91,47 @@ TEST(chan, blocked_senders_are_served_in_order)
 		},
 		gort::config{.procs = 1});
 	EXPECT_EQ(got, (std::vector<int>{0, 1, 2, 3, 4, 5}));
+}
+
+/* Word-sized plain elements take chan.cpp's buffered fast path, others
+ * the general one; both must keep FIFO through the ring's wrap-around,
+ * full and empty buffers (blocked senders and receivers) and a close. */
+template <typename T>
+std::vector<long> through_a_small_ring(int procs)
+{
+	std::vector<long> got;
+	gort::run(
+		[&] {
+			gort::chan<T> ch(7);
+			gort::go([&ch] { /* by reference: see above */
+					 for (long i = 0; i < 10000; i++)
+						 ch.send(T(i));
+					 ch.close();
+			});
+			for (T v : ch)
+				got.push_back(long(v));
+		},
+		gort::config{.procs = procs});
+	return got;
+}
+
+struct wide { /* 16 bytes: the general path */
+	long v, check;
+	explicit wide(long i) : v(i), check(~i) {}
+	explicit operator long() const { return check == ~v ? v : -1; }
+};
+
+TEST(chan, every_element_size_keeps_fifo_through_a_small_ring)
+{
+	std::vector<long> want(10000);
+	for (long i = 0; i < 10000; i++)
+		want[i] = i;
+	for (int procs : {1, 2}) {
+		EXPECT_EQ(through_a_small_ring<std::int32_t>(procs), want);
+		EXPECT_EQ(through_a_small_ring<std::int64_t>(procs), want);
+		EXPECT_EQ(through_a_small_ring<std::int16_t>(procs), want);
+		EXPECT_EQ(through_a_small_ring<wide>(procs), want);
+	}
 }
 
 TEST(chan, close_drains_then_ends_a_range)
