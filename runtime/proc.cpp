@@ -341,6 +341,18 @@ bool sync_can_spin(int iter)
 	return mp == nullptr || mp->pp == nullptr || runq_empty(mp->pp);
 }
 
+/* A yield's direct switch from @gp to @next, traced as @why. */
+GORT_ALWAYS_INLINE static void yield_direct(m *mp, p *pp, g *gp, g *next,
+					    trace_ev_type why, bool inherit)
+{
+	switch_direct_commit(mp, pp, gp, next, false, inherit);
+	switch_direct_end(mp, gp, next,
+			  why == trace_ev_type::go_preempt
+				  ? TRACE_SWITCH_PREEMPT
+				  : TRACE_SWITCH_YIELD,
+			  nullptr);
+}
+
 /* gosched_traced's way through the scheduler context (and a plain
  * thread's).  @refused: see switch_direct_refused. */
 static GORT_NOINLINE void gosched_slow(m *mp, g *gp, trace_ev_type why,
@@ -351,12 +363,7 @@ static GORT_NOINLINE void gosched_slow(m *mp, g *gp, trace_ev_type why,
 		return;
 	}
 	if (first_run(mp, refused)) {
-		switch_direct_commit(mp, mp->pp, gp, refused, false, inherit);
-		switch_direct_end(mp, gp, refused,
-				  why == trace_ev_type::go_preempt
-					  ? TRACE_SWITCH_PREEMPT
-					  : TRACE_SWITCH_YIELD,
-				  nullptr);
+		yield_direct(mp, mp->pp, gp, refused, why, inherit);
 		return;
 	}
 	switch_direct_refused(mp, refused);
@@ -381,12 +388,7 @@ GORT_ALWAYS_INLINE static void gosched_inline(trace_ev_type why)
 	bool inherit = false;
 	g *next = switch_direct_take(mp, pp, &inherit);
 	if (next != nullptr && likely(switchable(next))) {
-		switch_direct_commit(mp, pp, gp, next, false, inherit);
-		switch_direct_end(mp, gp, next,
-				  why == trace_ev_type::go_preempt
-					  ? TRACE_SWITCH_PREEMPT
-					  : TRACE_SWITCH_YIELD,
-				  nullptr);
+		yield_direct(mp, pp, gp, next, why, inherit);
 		return;
 	}
 	gosched_slow(mp, gp, why, next, inherit);
