@@ -109,16 +109,12 @@ view view_of(g *gp, gstatus st, g *self)
 
 /* A G's saved stack; for one that never ran and has no stack yet (proc.cpp,
  * "Stacks on first run"), the function it will run. */
-void saved_traceback(const g *gp, traceback *tb)
+static void saved_traceback(const g *gp, traceback *tb)
 {
-	if (gp->f.stk != nullptr) {
+	if (gp->f.stk != nullptr)
 		traceback_saved(&gp->f, tb);
-		return;
-	}
-	tb->n = 0;
-	tb->elided = false;
-	tb->entry_first = true;
-	tb->pc[tb->n++] = reinterpret_cast<uptr>(gp->start_fn);
+	else
+		traceback_entry(gp->start_fn, tb);
 }
 
 bool live(gstatus st)

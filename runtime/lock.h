@@ -50,24 +50,21 @@ inline std::atomic<u32> &lock_sleepers(rt_lock *l)
 	return g_lock_sleepers[(a >> 6) % LOCK_SLEEPER_SLOTS];
 }
 
-inline void lock(rt_lock *l)
-{
-	u32 expected = 0;
-	/* Acquire pairs with the release in unlock(). */
-	if (likely(l->state.compare_exchange_strong(expected, 1,
-						    std::memory_order_acquire,
-						    std::memory_order_relaxed)))
-		return;
-	lock_slow(l);
-}
-
 /* lock() without the wait: false if @l is held. */
 inline bool try_lock(rt_lock *l)
 {
 	u32 expected = 0;
+	/* Acquire pairs with the release in unlock(). */
 	return l->state.compare_exchange_strong(expected, 1,
 						std::memory_order_acquire,
 						std::memory_order_relaxed);
+}
+
+inline void lock(rt_lock *l)
+{
+	if (likely(try_lock(l)))
+		return;
+	lock_slow(l);
 }
 
 inline void unlock(rt_lock *l)

@@ -70,14 +70,8 @@ void lock_slow(rt_lock *l)
 	std::atomic<u32> &sleepers = lock_sleepers(l);
 	sleepers.fetch_add(1, std::memory_order_seq_cst);
 	i64 timeout = process_barrier() ? -1 : LOCK_RECHECK_NS;
-	for (;;) {
-		u32 expected = 0;
-		if (l->state.compare_exchange_strong(expected, 1,
-						     std::memory_order_acquire,
-						     std::memory_order_relaxed))
-			break;
+	while (!try_lock(l))
 		futex_wait(&l->state, 1, timeout);
-	}
 	sleepers.fetch_sub(1, std::memory_order_relaxed);
 }
 

@@ -127,15 +127,11 @@ static void finish_direct_switch(m *mp)
  * of stacks shows at the first run, where nobody can be told, so it is a
  * fatal error (as in Go, whose go statement cannot fail either).
  */
-#ifdef GORT_TSAN
 /* The race detector orders a stack's users one after the other (its
  * last user's end happens before its next user's start: fiber_entry), so
  * two goroutines that ran one after the other on one stack would never
- * be reported racing.  At go() each gets its own. */
-static constexpr bool RACE_STACKS_AT_GO = true;
-#else
-static constexpr bool RACE_STACKS_AT_GO = false;
-#endif
+ * be reported racing.  In its build each goroutine gets its own at go(). */
+static constexpr bool RACE_STACKS_AT_GO = RACE_ANNOTATED;
 
 static GORT_NOINLINE stack_err g_stack_attach(m *mp, g *gp)
 {

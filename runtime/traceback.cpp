@@ -48,6 +48,14 @@ __attribute__((no_sanitize("address"))) static void walk(uptr fp, uptr lo,
 	}
 }
 
+void traceback_entry(void (*fn)(void *), traceback *tb)
+{
+	tb->n = 0;
+	tb->elided = false;
+	tb->pc[tb->n++] = reinterpret_cast<uptr>(fn);
+	tb->entry_first = true;
+}
+
 void traceback_saved(const fiber *f, traceback *tb)
 {
 	tb->n = 0;
@@ -58,9 +66,7 @@ void traceback_saved(const fiber *f, traceback *tb)
 		return;
 	uptr pc = uptr(arch_context_pc(&f->ctx));
 	if (pc == reinterpret_cast<uptr>(&gort_arch_start)) {
-		/* Never ran: show the function it will run. */
-		tb->pc[tb->n++] = reinterpret_cast<uptr>(f->fn);
-		tb->entry_first = true;
+		traceback_entry(f->fn, tb);
 		return;
 	}
 	tb->pc[tb->n++] = pc;

@@ -39,6 +39,10 @@ struct traceback {
 /* The chain of a fiber that is switched out (not running anywhere). */
 void traceback_saved(const fiber *f, traceback *tb);
 
+/* The "chain" of code that never ran: only @fn, the function it will
+ * run. */
+void traceback_entry(void (*fn)(void *), traceback *tb);
+
 /* The caller's own chain, innermost first, starting with the caller.
  * This one unwinds by the DWARF call frame information the unwinder
  * for exceptions uses, so it also crosses frames built without frame
