@@ -59,9 +59,11 @@ void preempt_init(bool wanted);
 /* A thread becomes an M: its tid and signal mask. */
 void preempt_thread_init(m *mp);
 
-/* sysmon's round.  Returns true while some G runs with other work
- * waiting (sysmon then looks again within a millisecond). */
-bool preempt_watch(i64 now);
+/* sysmon's round: ask the Gs whose slice is over to yield.  Returns
+ * when sysmon must look again (the earliest end of a slice that other
+ * work waits on, or a retry of an unanswered request), 0 if no slice
+ * needs watching. */
+i64 preempt_watch(i64 now);
 
 /* A cooperative preemption point: yield if sysmon asked.  Hot paths
  * look at preempt_requests first (one load of a rarely written word). */

@@ -854,9 +854,30 @@ void m_timer_slack_set()
 	::prctl(PR_SET_TIMERSLACK, M_TIMER_SLACK_NS, 0, 0, 0);
 }
 
+/* Name the thread "gort-m<id>", so that top -H, gdb and /proc tell the
+ * runtime's threads apart (the program's own thread, m0, keeps its
+ * name). */
+static void m_name_thread(const m *mp)
+{
+	char name[16] = "gort-m";
+	char digits[10];
+	int n = 0;
+	u64 id = mp->id; /* at most 9 digits shown: ids stay far below */
+	do {
+		digits[n++] = char('0' + id % 10);
+		id /= 10;
+	} while (id != 0 && n < 9);
+	int at = 6;
+	while (n > 0)
+		name[at++] = digits[--n];
+	name[at] = '\0';
+	::prctl(PR_SET_NAME, name, 0, 0, 0);
+}
+
 void mstart(m *mp)
 {
 	set_current_m(mp);
+	m_name_thread(mp);
 	fiber_init_thread(&mp->g0);
 	race_release(mp); /* this thread's TLS is set up: proc.cpp's
 			     race_acquire(mp) in every G that runs here */

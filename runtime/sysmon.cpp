@@ -1,11 +1,12 @@
 /*
  * runtime/sysmon.cpp - the monitor thread: retakes the Ps of goroutines
- * stuck in blocking calls (and, later, asks long runners to yield).
+ * stuck in blocking calls and asks long runners to yield.
  *
  * sysmon holds no P and runs no goroutine.  Each round it also asks a
  * goroutine that has held its P for a 10 ms slice, while other work
- * waits, to yield (preempt.h); while such a slice runs, it looks every
- * millisecond rather than on its backed-off period.  Its period follows Go's: 20
+ * waits, to yield (preempt.h); while such a slice runs, it wakes when
+ * the slice is due to end if that comes before the end of its
+ * backed-off period (preempt_watch()).  Its period follows Go's: 20
  * us while it finds something to do; after 50 idle rounds (1 ms) it
  * doubles the period up to 10 ms.  Once every P has been idle for 10 ms
  * there is nothing to watch, so it sleeps on sched.sysmon_note with no
@@ -44,6 +45,7 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <sys/prctl.h>
 
 namespace gort::rt {
 
@@ -169,10 +171,11 @@ static bool idle_long(i64 now, i64 *since)
 
 static void *sysmon_main(void *)
 {
+	::prctl(PR_SET_NAME, "gort-sysmon", 0, 0, 0);
 	i64 delay = SYSMON_MIN_NS;
 	u32 idle = 0;
 	i64 idle_since = 0;
-	bool watching = false;
+	i64 watch_at = 0; /* preempt_watch(): look again then (0: no need) */
 	schedtrace_state trace;
 	schedtrace_init(&trace, nanotime());
 	for (;;) {
@@ -181,11 +184,15 @@ static void *sysmon_main(void *)
 		else if (idle > SYSMON_IDLE_ROUNDS && delay < SYSMON_MAX_NS)
 			delay = delay * 2 < SYSMON_MAX_NS ? delay * 2
 							  : SYSMON_MAX_NS;
-		/* Watching a slice: look often enough to end it within a
-		 * tenth of a slice (1 ms for Go's 10 ms). */
-		i64 watch = sched.time_slice_ns / 10;
-		watch = watch < SYSMON_MIN_NS ? SYSMON_MIN_NS : watch;
-		i64 sleep = watching && delay > watch ? watch : delay;
+		/* A slice that other work waits on ends before the
+		 * backed-off period would: wake for it. */
+		i64 sleep = delay;
+		if (watch_at != 0) {
+			i64 until = watch_at - nanotime();
+			if (until < sleep)
+				sleep = until < SYSMON_MIN_NS ? SYSMON_MIN_NS
+							      : until;
+		}
 		if (trace.interval_ns > 0 && sleep > trace.interval_ns)
 			sleep = trace.interval_ns;
 		if (!sysmon_sleep(sleep))
@@ -209,7 +216,7 @@ static void *sysmon_main(void *)
 				idle = SYSMON_IDLE_ROUNDS + 1;
 				delay = SYSMON_MAX_NS / 20;
 				idle_since = 0;
-				watching = false;
+				watch_at = 0;
 				continue;
 			}
 			unlock(&sched.lock);
@@ -228,7 +235,7 @@ static void *sysmon_main(void *)
 			if (g *list = netpoll(0))
 				inject_glist(list);
 		}
-		watching = preempt_watch(now);
+		watch_at = preempt_watch(now);
 		if (retake(now) > 0)
 			idle = 0;
 		else

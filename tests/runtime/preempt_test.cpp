@@ -22,6 +22,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <dirent.h>
 #include <gtest/gtest.h>
 #include <string>
 #include <unistd.h>
@@ -392,4 +393,91 @@ TEST(preempt, without_async_preemption_a_runtime_call_is_the_preemption_point)
 			cfg);
 		::unsetenv("GORT_ASYNCPREEMPT");
 	}
+}
+
+namespace {
+
+/* How many times the thread named @name went to sleep (its voluntary
+ * context switches, from /proc); -1 if there is no such thread. */
+long thread_sleeps(const char *name)
+{
+	DIR *d = ::opendir("/proc/self/task");
+	if (d == nullptr)
+		return -1;
+	long found = -1;
+	while (struct dirent *e = ::readdir(d)) {
+		if (e->d_name[0] == '.')
+			continue;
+		std::string dir = std::string("/proc/self/task/") + e->d_name;
+		char comm[32] = {};
+		FILE *f = std::fopen((dir + "/comm").c_str(), "r");
+		if (f == nullptr)
+			continue; /* the thread just exited */
+		bool ours = std::fgets(comm, sizeof(comm), f) != nullptr &&
+			    std::strncmp(comm, name, std::strlen(name)) == 0 &&
+			    comm[std::strlen(name)] == '\n';
+		std::fclose(f);
+		if (!ours)
+			continue;
+		f = std::fopen((dir + "/status").c_str(), "r");
+		if (f == nullptr)
+			continue;
+		char line[256];
+		const char key[] = "voluntary_ctxt_switches:";
+		while (std::fgets(line, sizeof(line), f) != nullptr)
+			if (std::strncmp(line, key, sizeof(key) - 1) == 0)
+				found = std::strtol(line + sizeof(key) - 1,
+						    nullptr, 10);
+		std::fclose(f);
+	}
+	::closedir(d);
+	return found;
+}
+
+} // namespace
+
+/* sysmon sleeps until a slice is due to end, rather than looking every
+ * millisecond while one runs: two spinners taking turns in 10 ms slices
+ * cost it about two wake-ups a slice (the request, and a look a tenth of
+ * a slice later to date the next slice), not ten. */
+TEST(preempt, sysmon_wakes_for_the_end_of_a_slice_not_every_millisecond)
+{
+	NEEDS_ASYNC();
+	if (GORT_TEST_EMULATOR[0] != '\0')
+		GTEST_SKIP() << "qemu-user's /proc does not count switches";
+	long wakes = -1;
+	std::atomic<long> spins[2] = {0, 0};
+	gort::run(
+		[&] {
+			std::atomic<bool> stop{false};
+			gort::wait_group wg;
+			wg.add(2);
+			for (int k = 0; k < 2; k++)
+				gort::go([&, k] {
+					while (!stop.load(
+						std::memory_order_relaxed))
+						spins[k].fetch_add(
+							1,
+							std::memory_order_relaxed);
+					wg.done();
+				});
+			/* Past sysmon's start, which looks every 20 us for
+			 * its first millisecond. */
+			gort::sleep(30ms);
+			long before = thread_sleeps("gort-sysmon");
+			ASSERT_GE(before, 0) << "no thread named gort-sysmon";
+			/* 200 ms: about 20 slices, each spinner's in turn. */
+			gort::sleep(200ms);
+			wakes = thread_sleeps("gort-sysmon") - before;
+			stop = true;
+			wg.wait();
+		},
+		gort::config{.procs = 1});
+	std::printf("sysmon wake-ups over 200 ms of 10 ms slices: %ld\n",
+		    wakes);
+	EXPECT_GT(spins[0].load(), 0);
+	EXPECT_GT(spins[1].load(), 0);
+	/* Looking every millisecond was about 200; two a slice is about
+	 * 40. */
+	EXPECT_LT(wakes, 100);
 }
