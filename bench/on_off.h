@@ -4,7 +4,9 @@
  * alternating too, and each side's best run counts.  On this shared VM a
  * run's time drifts by more than the costs measured this way (a few
  * percent), and drift only ever adds; two benchmarks run seconds apart
- * measured the drift between them as much as the feature.
+ * measured the drift between them as much as the feature.  Whole
+ * benchmarks (on_off_bench) also report the median of the per-turn
+ * ratios.
  */
 #pragma once
 
@@ -12,6 +14,7 @@
 
 #include <algorithm>
 #include <string>
+#include <vector>
 
 namespace gort_bench {
 
@@ -47,18 +50,34 @@ struct on_off_best {
 
 /* A whole on/off benchmark: each iteration runs @rounds turns of @run
  * (see on_off_best::turn), reports the time both sides took and the
- * counters in @unit. */
+ * counters in @unit, and on_over_off_median: the median over the turns
+ * of on's time over off's in the same turn.  Drift that spans a turn
+ * cancels in each ratio, so the median moves less from run to run than
+ * the best of each side does when the cost is a percent or two. */
 template <typename F>
 void on_off_bench(benchmark::State &state, int rounds, double ops,
 		  const std::string &unit, F run)
 {
 	for (auto _ : state) {
 		on_off_best best;
+		std::vector<double> ratios;
 		double total = 0;
-		for (int i = 0; i < rounds; i++)
-			total += best.turn(run, ops);
+		for (int i = 0; i < rounds; i++) {
+			double on_ns = 0, off_ns = 0;
+			total += best.turn(
+				[&](bool on) {
+					double ns = double(run(on));
+					(on ? on_ns : off_ns) = ns;
+					return ns;
+				},
+				ops);
+			ratios.push_back(on_ns / off_ns);
+		}
+		std::sort(ratios.begin(), ratios.end());
 		state.SetIterationTime(total / 1e9);
 		best.report(state, unit);
+		state.counters["on_over_off_median"] =
+			ratios[ratios.size() / 2];
 	}
 }
 

@@ -11,8 +11,9 @@
  *                          With preemption on they take turns every slice;
  *                          off, one runs after the other.  The difference
  *                          is what the preemptions cost.  On and off runs
- *                          alternate, three of each, each side's best
- *                          counting (on_off.h).
+ *                          alternate, nine of each; on_over_off_median is
+ *                          the median of the nine turns' ratios, the
+ *                          figure bench/run.sh shows (on_off.h).
  *   BM_thread_turns_floor  the same loop in chunks of about 10 ms, two
  *                          pthreads taking turns ("on") against one
  *                          thread ("off"): the least a thread switch per
@@ -108,9 +109,9 @@ std::uint64_t preempt_cost_run(std::uint64_t n, bool async)
 void BM_preempt_cost(benchmark::State &state)
 {
 	const bool quick = std::getenv("GORT_BENCH_QUICK") != nullptr;
-	const std::uint64_t n = quick ? 20000000 : 150000000;
+	const std::uint64_t n = quick ? 20000000 : 50000000;
 	gort_bench::on_off_bench(
-		state, quick ? 1 : 3, double(2 * n), "ns_per_iter",
+		state, quick ? 1 : 9, double(2 * n), "ns_per_iter",
 		[&](bool on) { return preempt_cost_run(n, on); });
 }
 
@@ -165,9 +166,9 @@ void BM_thread_turns_floor(benchmark::State &state)
 {
 	const bool quick = std::getenv("GORT_BENCH_QUICK") != nullptr;
 	const std::uint64_t chunk = 6000000; /* about 10 ms here */
-	const std::uint32_t chunks = quick ? 4 : 50;
+	const std::uint32_t chunks = quick ? 4 : 16;
 	gort_bench::on_off_bench(
-		state, quick ? 1 : 3, double(chunk) * chunks, "ns_per_iter",
+		state, quick ? 1 : 9, double(chunk) * chunks, "ns_per_iter",
 		[&](bool two) { return thread_turns_run(chunk, chunks, two); });
 }
 

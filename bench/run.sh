@@ -95,8 +95,8 @@ shown "preemption: lateness, median / Go" "$(fig BM_preempt_late_gort/iterations
 shown "preemption: lateness, max / Go" "$(fig BM_preempt_late_gort/iterations:1 late_max_us)" "$(echo "$go_out" | grep go_preempt_late | sed -E 's/.*max=([0-9.]+).*/\1/')" ms
 ratio "yield, traced / not traced (best batches)" "$(fig BM_trace_cost_yield/manual_time on_ns_per_op)" "$(fig BM_trace_cost_yield/manual_time off_ns_per_op)"
 ratio "chan ping-pong procs 1, traced / not" "$(fig BM_trace_cost_pingpong/manual_time on_ns_per_op)" "$(fig BM_trace_cost_pingpong/manual_time off_ns_per_op)"
-ratio "preemption: CPU loop, on / off (best of 3 each)" "$(fig BM_preempt_cost/iterations:1/manual_time on_ns_per_iter)" "$(fig BM_preempt_cost/iterations:1/manual_time off_ns_per_iter)"
-ratio "  floor: 2 pthreads taking turns / 1 thread" "$(fig BM_thread_turns_floor/iterations:1/manual_time on_ns_per_iter)" "$(fig BM_thread_turns_floor/iterations:1/manual_time off_ns_per_iter)"
+ratio "preemption: CPU loop, on / off (median of 9)" "$(fig BM_preempt_cost/iterations:1/manual_time on_over_off_median)" 1
+ratio "  floor: 2 pthreads taking turns / 1 thread" "$(fig BM_thread_turns_floor/iterations:1/manual_time on_over_off_median)" 1
 ratio "sleep(1ms) lateness / clock_nanosleep" "$(fig BM_sleep_late_gort/iterations:1 late_median_us)" "$(fig BM_sleep_late_nanosleep/iterations:1 late_median_us)"
 shown "echo round trip, 1 conn, median / Go" "$(us_fig BM_net_echo_latency_gort/manual_time rtt_median_us)" "$(gofig go_echo_latency/conns=1)" us
 shown "echo round trip, 1 conn, p99 / Go" "$(us_fig BM_net_echo_latency_gort/manual_time rtt_p99_us)" "$(gofig go_echo_latency_p99/conns=1)" us
