@@ -444,13 +444,14 @@ static inline void runqput_on(m *mp, g *gp, bool next)
 {
 	if (mp != nullptr && mp->pp != nullptr) {
 		runq_put(mp->pp, gp, next);
-	} else {
-		lock(&sched.lock);
-		globrunq_put_locked(gp);
-		unlock(&sched.lock);
-		if (mp == nullptr)
-			sched.foreign_used.store(true, relaxed);
+		wakep_local(); /* our own P: INV-SCHED-2's exception */
+		return;
 	}
+	lock(&sched.lock);
+	globrunq_put_locked(gp);
+	unlock(&sched.lock);
+	if (mp == nullptr)
+		sched.foreign_used.store(true, relaxed);
 	wakep();
 }
 

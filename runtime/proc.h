@@ -393,6 +393,9 @@ constexpr int SYNC_SPIN_PAUSES = 30; /* arch_relax() per round */
 void m_timer_slack_set();
 void schedule_loop(m *mp);
 void wakep();
+/* wakep() after queueing a G on the caller's own P: no fence
+ * (INV-SCHED-2's exception, sched.cpp). */
+void wakep_local();
 void runqput_any(g *gp, bool next);
 p *pidleget_locked();
 void pidleput_locked(p *pp);
