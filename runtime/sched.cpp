@@ -24,8 +24,9 @@
  *   is not lost: the submitter's M holds its P and looks at the P's
  *   queue before it ever idles it, so only the idle P's help is delayed,
  *   until the next wake-up.  The fence drained the store buffer at every
- *   spawn, stalling on the new G's lines (spawn+join at procs 1 went
- *   from 165 to 145 ns without it).
+ *   go() and ready(), stalling on the new G's lines (alternating
+ *   binaries: spawn+join at procs 1 160 -> 153 ns, select over 4 at
+ *   procs 2 222 -> 142 ns).
  * INV-SCHED-3: a new runnable G wakes at most one M (wakep needs the
  *   nmspinning 0->1 CAS), and the last spinner to find work wakes a
  *   replacement, so work spreads one M at a time without a storm.
