@@ -187,8 +187,15 @@ enum class pstatus : u32 { idle, running, syscall, dead };
 
 constexpr u32 RUNQ_SIZE = 256;
 constexpr u32 GOID_BATCH = 16;
-constexpr u32 P_GFREE_MAX = 64;
-constexpr u32 P_GFREE_BATCH = 32; /* moved to or from sched.gfree at once */
+/* A P's cache of free Gs: up to P_GFREE_MAX, moved to or from sched.gfree
+ * P_GFREE_BATCH at a time under sched.lock.  Go's 64 and 32 made the two
+ * Ps of a spawn+join at procs 2 meet on sched.lock four times as often
+ * (one spawns, the other buries), and there the lock's waiters sleep in
+ * the kernel: alternating binaries, 278-311 ns a goroutine against
+ * 233-252 with 256 and 128 (1,024 and 512: 256-270), and 136-144 against
+ * 119-130 at procs 1. */
+constexpr u32 P_GFREE_MAX = 256;
+constexpr u32 P_GFREE_BATCH = 128;
 
 struct p {
 	u32 id = 0;
