@@ -178,7 +178,10 @@ void BM_mutex_contended_std(benchmark::State &state)
 		MUTEX_OPS);
 }
 
-/* Memory: one measurement, reported as a counter. */
+/* Memory: one measurement, reported as a counter.  Meaningful once per
+ * process: the goroutines' G structs, page tables and (until trimmed)
+ * stack pages stay in gort's pools after run(), so a second measurement
+ * counts only what had to be added (bench/run.sh runs this alone). */
 void BM_park_memory_gort(benchmark::State &state)
 {
 	for (auto _ : state)
