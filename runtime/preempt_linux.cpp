@@ -283,8 +283,11 @@ static bool other_work(p *pp, i64 now)
 	       (t != 0 && t <= now);
 }
 
-/* Ask the G running on @pp to yield.  Context: sysmon. */
-static void preemptone(p *pp)
+/* Ask the G running on @pp to yield; on a slice's first request,
+ * @prewake the M that will take the P over (a declined request is
+ * retried every millisecond, and the M would spin each time).
+ * Context: sysmon. */
+static void preemptone(p *pp, bool prewake)
 {
 	/* sched.lock keeps the M from exiting under us (m_exit_locked). */
 	lock(&sched.lock);
@@ -295,8 +298,11 @@ static void preemptone(p *pp)
 		if (!gp->preempt.exchange(true, relaxed))
 			preempt_requests.fetch_add(1, relaxed);
 		if (sched.async_preempt && mp->sigmask != ~u64{0} &&
-		    !mp->preempt_sent.exchange(true))
+		    !mp->preempt_sent.exchange(true)) {
 			::syscall(SYS_tgkill, ::getpid(), mp->tid, SIGURG);
+			if (prewake)
+				prewake_locked_m_locked(pp);
+		}
 	}
 	unlock(&sched.lock);
 }
@@ -338,7 +344,7 @@ i64 preempt_watch(i64 now)
 		i64 at;
 		if (other_work(pp, now)) {
 			if (now >= end) {
-				preemptone(pp);
+				preemptone(pp, pp->sysmon_asked == 0);
 				pp->sysmon_asked = now;
 				at = now + retry;
 			} else {

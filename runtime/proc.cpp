@@ -989,6 +989,7 @@ int run_main(void (*fn)(void *), void *arg, const run_options &opt,
 	sched.deadlock_check = opt.deadlock_check && !(dc && dc[0] == '0');
 	sched.stack_size = opt.stack_size;
 	sched.max_threads = opt.max_threads;
+	sched.ncpu = cpu_count();
 	sched.time_slice_ns = TIME_SLICE_NS;
 	if (const char *ts = std::getenv("GORT_TIME_SLICE_MS"))
 		if (long ms = std::strtol(ts, nullptr, 10); ms > 0)

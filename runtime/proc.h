@@ -157,7 +157,11 @@ struct m {
 	bool is_m0 = false;	  /* the thread that called run() */
 	bool exiting = false;	  /* told to leave (run() is ending) */
 	bool idlelocked = false;  /* counted in nmidlelocked; sched.lock */
-	g *lockedg = nullptr;	  /* lock_os_thread(); this M's */
+	/* sysmon woke this idle locked M ahead of a hand-off it is about to
+	 * cause (prewake_locked_m_locked): spin for it.  Set under
+	 * sched.lock, cleared by the M. */
+	std::atomic<bool> prewoken{false};
+	g *lockedg = nullptr; /* lock_os_thread(); this M's */
 	u64 id = 0;
 	u32 rand = 0;		     /* fastrand state */
 	eh_state *eh_slot = nullptr; /* this thread's C++ exception state */
@@ -286,6 +290,7 @@ struct sched_state {
 
 	usize stack_size = 0;	    /* 0: stack_default_size() */
 	u32 max_threads = 0;	    /* newm() refuses beyond this many Ms */
+	u32 ncpu = 0;		    /* CPUs this process may use, at run() */
 	bool async_preempt = false; /* SIGURG preemption is on (preempt.h) */
 	i64 time_slice_ns = 0;	    /* preempt.h */
 	i64 idle_m_exit_ns = 0;	    /* an idle M beyond the cache exits then */
@@ -400,6 +405,10 @@ constexpr int SYNC_SPIN_PAUSES = 30; /* arch_relax() per round */
 void m_timer_slack_set();
 void schedule_loop(m *mp);
 void wakep();
+/* sysmon is about to preempt the G running on @pp: if the G to run next
+ * there is locked to an M asleep waiting for it, and a CPU is spare,
+ * wake that M now to spin for the P (sched.cpp).  Context: sched.lock. */
+void prewake_locked_m_locked(p *pp);
 /* wakep() after queueing a G on the caller's own P: no fence
  * (INV-SCHED-2's exception, sched.cpp). */
 void wakep_local();

@@ -786,6 +786,56 @@ static bool pass_to_locked_m(m *mp)
 	return true;
 }
 
+/*
+ * Pre-waking.  A preempted G resumes on its own M (preempt.h), so each
+ * preemption hands the P to the M of the G that runs next, usually one
+ * asleep in stoplockedm() since its own G was preempted.  Woken only at
+ * the hand-off, that M took about 50 us to run on this VM (a futex
+ * wake-up on the other CPU), time the P stood idle at every 10 ms slice.
+ * sysmon knows the hand-off is coming when it signals the running G, a
+ * signal delivery (36 to 180 us here) before it happens: it wakes that M
+ * at once, and the M spins for the P up to PREWAKE_SPIN_NS on a CPU the
+ * runtime is not using, instead of sleeping again.
+ */
+static constexpr i64 PREWAKE_SPIN_NS = 300 * 1000;
+
+void prewake_locked_m_locked(p *pp)
+{
+	if (sched.npidle.load(relaxed) == 0 &&
+	    sched.ncpu <= sched.procs.load(relaxed))
+		return; /* no CPU to spin on */
+	g *next = pp->runnext.load(acquire);
+	if (next == nullptr) {
+		u32 h = pp->runq_head.load(acquire);
+		if (h != pp->runq_tail.load(acquire))
+			next = pp->runq[h % RUNQ_SIZE].load(relaxed);
+	}
+	if (next == nullptr)
+		return;
+	/* A hint, read racily: the G may be taken meanwhile.  So the M is
+	 * looked up among the live ones, under the lock we hold. */
+	m *lm = __atomic_load_n(&next->lockedm, __ATOMIC_RELAXED);
+	for (m *mp = sched.allm; mp != nullptr; mp = mp->alllink) {
+		if (mp == lm && mp->idlelocked) {
+			mp->prewoken.store(true, relaxed);
+			notewakeup(mp);
+			return;
+		}
+	}
+}
+
+/* An M pre-woken by sysmon: wait for the P on the CPU, briefly. */
+static void spin_for_note(m *mp)
+{
+	i64 until = nanotime() + PREWAKE_SPIN_NS;
+	while (mp->park.load(acquire) == 0) {
+		for (int k = 0; k < 32; k++)
+			arch_relax();
+		if (nanotime() >= until)
+			return;
+	}
+}
+
 /* Our locked G stopped running: lend our P out until it is runnable and
  * handed back to us with a P (startlockedm). */
 static bool stoplockedm(m *mp)
@@ -795,8 +845,10 @@ static bool stoplockedm(m *mp)
 	for (;;) {
 		mp->park.store(0, relaxed);
 		lock(&sched.lock);
-		if (take_nextp_unlock(mp))
+		if (take_nextp_unlock(mp)) {
+			mp->prewoken.store(false, relaxed);
 			return true;
+		}
 		if (sched.stopping.load(relaxed)) {
 			unlock(&sched.lock);
 			return false;
@@ -805,6 +857,9 @@ static bool stoplockedm(m *mp)
 		mp->idlelocked = true;
 		checkdead_locked();
 		unlock(&sched.lock);
+		if (mp->park.load(acquire) == 0 &&
+		    mp->prewoken.exchange(false, relaxed))
+			spin_for_note(mp);
 		if (mp->park.load(acquire) == 0)
 			futex_wait(&mp->park, 0, -1);
 		lock(&sched.lock);
