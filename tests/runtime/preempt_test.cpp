@@ -14,6 +14,7 @@
 #include <gort.h>
 
 #include "../race_build.h"
+#include "proc_util.h"
 
 #include <atomic>
 #include <cerrno>
@@ -22,7 +23,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <dirent.h>
 #include <gtest/gtest.h>
 #include <string>
 #include <unistd.h>
@@ -395,47 +395,6 @@ TEST(preempt, without_async_preemption_a_runtime_call_is_the_preemption_point)
 	}
 }
 
-namespace {
-
-/* How many times the thread named @name went to sleep (its voluntary
- * context switches, from /proc); -1 if there is no such thread. */
-long thread_sleeps(const char *name)
-{
-	DIR *d = ::opendir("/proc/self/task");
-	if (d == nullptr)
-		return -1;
-	long found = -1;
-	while (struct dirent *e = ::readdir(d)) {
-		if (e->d_name[0] == '.')
-			continue;
-		std::string dir = std::string("/proc/self/task/") + e->d_name;
-		char comm[32] = {};
-		FILE *f = std::fopen((dir + "/comm").c_str(), "r");
-		if (f == nullptr)
-			continue; /* the thread just exited */
-		bool ours = std::fgets(comm, sizeof(comm), f) != nullptr &&
-			    std::strncmp(comm, name, std::strlen(name)) == 0 &&
-			    comm[std::strlen(name)] == '\n';
-		std::fclose(f);
-		if (!ours)
-			continue;
-		f = std::fopen((dir + "/status").c_str(), "r");
-		if (f == nullptr)
-			continue;
-		char line[256];
-		const char key[] = "voluntary_ctxt_switches:";
-		while (std::fgets(line, sizeof(line), f) != nullptr)
-			if (std::strncmp(line, key, sizeof(key) - 1) == 0)
-				found = std::strtol(line + sizeof(key) - 1,
-						    nullptr, 10);
-		std::fclose(f);
-	}
-	::closedir(d);
-	return found;
-}
-
-} // namespace
-
 /* sysmon sleeps until a slice is due to end, rather than looking every
  * millisecond while one runs: two spinners taking turns in 10 ms slices
  * cost it about two wake-ups a slice (the request, and a look a tenth of
@@ -464,11 +423,13 @@ TEST(preempt, sysmon_wakes_for_the_end_of_a_slice_not_every_millisecond)
 			/* Past sysmon's start, which looks every 20 us for
 			 * its first millisecond. */
 			gort::sleep(30ms);
-			long before = thread_sleeps("gort-sysmon");
+			long before =
+				gort_test::voluntary_switches("gort-sysmon");
 			ASSERT_GE(before, 0) << "no thread named gort-sysmon";
 			/* 200 ms: about 20 slices, each spinner's in turn. */
 			gort::sleep(200ms);
-			wakes = thread_sleeps("gort-sysmon") - before;
+			wakes = gort_test::voluntary_switches("gort-sysmon") -
+				before;
 			stop = true;
 			wg.wait();
 		},

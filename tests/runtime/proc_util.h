@@ -1,6 +1,6 @@
 /*
  * tests/runtime/proc_util.h - small helpers the tests share: resident
- * memory and thread count of this process, and running a program from
+ * memory, thread count and sleeps of this process, and running a program from
  * tests/crash/ to check how it ended.
  */
 #pragma once
@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <dirent.h>
 #include <fcntl.h>
 #include <string>
 #include <sys/wait.h>
@@ -41,6 +42,53 @@ inline long threads_now()
 			n = std::strtol(line + 8, nullptr, 10);
 	std::fclose(f);
 	return n;
+}
+
+/*
+ * Voluntary context switches (each time a thread went to sleep), from
+ * /proc, summed over this process's threads whose name is @name, or over
+ * all of them if @name is nullptr; -1 if no thread matched.  Not the
+ * involuntary ones: those count other processes taking the CPU (a
+ * parallel test run), not wake-ups of ours.
+ */
+inline long voluntary_switches(const char *name = nullptr)
+{
+	DIR *d = ::opendir("/proc/self/task");
+	if (d == nullptr)
+		return -1;
+	long total = -1;
+	while (struct dirent *e = ::readdir(d)) {
+		if (e->d_name[0] == '.')
+			continue;
+		std::string dir = std::string("/proc/self/task/") + e->d_name;
+		if (name != nullptr) {
+			char comm[32] = {};
+			FILE *c = std::fopen((dir + "/comm").c_str(), "r");
+			if (c == nullptr)
+				continue; /* the thread just exited */
+			bool ours =
+				std::fgets(comm, sizeof(comm), c) != nullptr &&
+				std::strncmp(comm, name, std::strlen(name)) ==
+					0 &&
+				comm[std::strlen(name)] == '\n';
+			std::fclose(c);
+			if (!ours)
+				continue;
+		}
+		FILE *f = std::fopen((dir + "/status").c_str(), "r");
+		if (f == nullptr)
+			continue;
+		char line[256];
+		const char key[] = "voluntary_ctxt_switches:";
+		while (std::fgets(line, sizeof(line), f) != nullptr)
+			if (std::strncmp(line, key, sizeof(key) - 1) == 0)
+				total = (total < 0 ? 0 : total) +
+					std::strtol(line + sizeof(key) - 1,
+						    nullptr, 10);
+		std::fclose(f);
+	}
+	::closedir(d);
+	return total;
 }
 
 struct run_result {

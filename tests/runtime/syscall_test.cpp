@@ -12,7 +12,6 @@
 #include <atomic>
 #include <cstdio>
 #include <cstring>
-#include <dirent.h>
 #include <gtest/gtest.h>
 #include <stdexcept>
 #include <string>
@@ -334,41 +333,6 @@ TEST(os, waiting_for_a_child_does_not_stop_other_goroutines_at_procs_1)
 	::close(fds[1]);
 }
 
-namespace {
-
-/* Voluntary context switches of every thread of this process, from
- * /proc: each time a thread went to sleep, which is what a tick would
- * add.  Not the involuntary ones: those count other processes taking
- * the CPU (a parallel test run), not wake-ups of ours. */
-long voluntary_context_switches()
-{
-	long total = 0;
-	DIR *d = ::opendir("/proc/self/task");
-	if (d == nullptr)
-		return -1;
-	while (struct dirent *e = ::readdir(d)) {
-		if (e->d_name[0] == '.')
-			continue;
-		std::string path =
-			std::string("/proc/self/task/") + e->d_name + "/status";
-		FILE *f = std::fopen(path.c_str(), "r");
-		if (f == nullptr)
-			continue; /* the thread just exited */
-		char line[256];
-		while (std::fgets(line, sizeof(line), f) != nullptr) {
-			const char key[] = "voluntary_ctxt_switches:";
-			if (std::strncmp(line, key, sizeof(key) - 1) == 0)
-				total += std::strtol(line + sizeof(key) - 1,
-						     nullptr, 10);
-		}
-		std::fclose(f);
-	}
-	::closedir(d);
-	return total;
-}
-
-} // namespace
-
 TEST(sysmon, an_idle_runtime_does_not_tick)
 {
 	/* /proc/self/status counts the whole process's switches. */
@@ -384,9 +348,9 @@ TEST(sysmon, an_idle_runtime_does_not_tick)
 			/* Make sysmon busy, then let everything go idle. */
 			gort::blocking([] { return ::usleep(2000); });
 			gort::sleep(50ms);
-			long before = voluntary_context_switches();
+			long before = gort_test::voluntary_switches();
 			gort::sleep(idle);
-			delta = voluntary_context_switches() - before;
+			delta = gort_test::voluntary_switches() - before;
 			std::printf("context switches while idle: %ld\n",
 				    delta);
 		},
