@@ -323,8 +323,7 @@ static void preemptone(p *pp, bool prewake)
 i64 preempt_watch(i64 now)
 {
 	const i64 slice = sched.time_slice_ns;
-	i64 retry = slice / 10;
-	retry = retry < 20 * 1000 ? 20 * 1000 : retry;
+	const i64 retry = slice / 10; /* sysmon sleeps 20 us at least */
 	i64 next = 0;
 	u32 procs = sched.procs.load(std::memory_order_acquire);
 	for (u32 i = 0; i < procs; i++) {

@@ -129,6 +129,16 @@ g *runq_steal(p *pp, p *victim, bool take_runnext)
 	return gp;
 }
 
+g *runq_peek(p *pp)
+{
+	if (g *next = pp->runnext.load(acquire))
+		return next;
+	u32 h = pp->runq_head.load(acquire);
+	if (h == pp->runq_tail.load(acquire))
+		return nullptr;
+	return pp->runq[h % RUNQ_SIZE].load(relaxed);
+}
+
 void runq_drain_to_global_locked(p *pp)
 {
 	g *next = pp->runnext.exchange(nullptr, acq_rel);

@@ -83,6 +83,9 @@ inline g *runq_get(p *pp, bool *inherit)
 /* Lock-free; may be stale by the time the caller acts. */
 bool runq_empty(p *pp);
 u32 runq_len(p *pp);
+/* The G runq_get() would take next, left in place, or nullptr.  A hint
+ * for anyone: the G may be taken meanwhile. */
+g *runq_peek(p *pp);
 
 /* Steal half of @victim's queue into @pp's; returns one G to run (the
  * rest are on @pp's queue) or nullptr.  Takes runnext only if

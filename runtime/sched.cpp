@@ -804,12 +804,7 @@ void prewake_locked_m_locked(p *pp)
 	if (sched.npidle.load(relaxed) == 0 &&
 	    sched.ncpu <= sched.procs.load(relaxed))
 		return; /* no CPU to spin on */
-	g *next = pp->runnext.load(acquire);
-	if (next == nullptr) {
-		u32 h = pp->runq_head.load(acquire);
-		if (h != pp->runq_tail.load(acquire))
-			next = pp->runq[h % RUNQ_SIZE].load(relaxed);
-	}
+	g *next = runq_peek(pp);
 	if (next == nullptr)
 		return;
 	/* A hint, read racily: the G may be taken meanwhile.  So the M is
@@ -928,18 +923,8 @@ void m_timer_slack_set()
  * name). */
 static void m_name_thread(const m *mp)
 {
-	char name[16] = "gort-m";
-	char digits[10];
-	int n = 0;
-	u64 id = mp->id; /* at most 9 digits shown: ids stay far below */
-	do {
-		digits[n++] = char('0' + id % 10);
-		id /= 10;
-	} while (id != 0 && n < 9);
-	int at = 6;
-	while (n > 0)
-		name[at++] = digits[--n];
-	name[at] = '\0';
+	char name[32] = "gort-m"; /* the kernel keeps the first 15 */
+	name[6 + fmt_u64(name + 6, mp->id)] = '\0';
 	::prctl(PR_SET_NAME, name, 0, 0, 0);
 }
 
