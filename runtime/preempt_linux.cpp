@@ -17,6 +17,7 @@
 #include "runtime/preempt.h"
 
 #include "arch/arch.h"
+#include "runtime/futex_linux.h"
 #include "runtime/panic.h"
 #include "runtime/runq.h"
 #include "runtime/sanitizer.h" /* GORT_TSAN */
@@ -159,24 +160,37 @@ static bool safe_point(m *mp, g *gp, const ucontext_t *uc)
 
 /* Save @gp's interrupted context and make the handler return into the
  * trampoline.  Context: the SIGURG handler (INV-PREEMPT-1). */
-static void preempt_at(g *gp, ucontext_t *uc)
+static bool preempt_at(g *gp, ucontext_t *uc)
 {
 	usize need = arch_sigctx_save_size(uc);
 	if (gp->preempt_area_size < need) {
 		usize bytes = (need + 4095) & ~usize{4095};
 		void *area = sysalloc(bytes);
 		if (area == nullptr)
-			return; /* decline; sysmon asks again */
+			return false; /* decline; sysmon asks again */
 		if (gp->preempt_area != nullptr)
 			sysfree(gp->preempt_area, gp->preempt_area_size);
 		gp->preempt_area = area;
 		gp->preempt_area_size = bytes;
 	}
 	if (!arch_sigctx_save(uc, gp->preempt_area, gp->preempt_area_size))
-		return;
+		return false;
 	gp->preempt_saved = true;
 	arch_sigctx_redirect(
 		uc, reinterpret_cast<uptr>(&gort_arch_preempt_trampoline));
+	return true;
+}
+
+/* Requests the SIGURG handler declined (preempt_watch()). */
+static std::atomic<u32> g_declines{0};
+
+/* The handler declined a request: have sysmon retry soon.  Context:
+ * signal handler (an atomic add, a store and a futex wake). */
+static void preempt_declined()
+{
+	g_declines.fetch_add(1, relaxed);
+	sched.sysmon_note.store(1, std::memory_order_release);
+	futex_wake(&sched.sysmon_note, 1);
 }
 
 static void chain(int sig, siginfo_t *si, void *uc)
@@ -215,8 +229,8 @@ static void sigurg_handler(int sig, siginfo_t *si, void *ucv)
 	}
 	if (mp != nullptr && mp->preempt_sent.exchange(false)) {
 		mp->preempt_gen.fetch_add(1, relaxed);
-		if (safe_point(mp, mp->curg, uc))
-			preempt_at(mp->curg, uc);
+		if (!safe_point(mp, mp->curg, uc) || !preempt_at(mp->curg, uc))
+			preempt_declined();
 	} else {
 		chain(sig, si, ucv); /* not ours: the program's own */
 	}
@@ -310,20 +324,30 @@ static void preemptone(p *pp, bool prewake)
 /*
  * When a slice began, sysmon knows only to within its own period: it
  * sees the tick move at its next look.  So it sleeps until the slice is
- * due to end rather than looking every millisecond (on this VM each
- * wake-up of sysmon cost about 13 us of CPU, over 1% of a CPU at 1,000 a
- * second).  Two cases keep the slices timed closely all the same:
- *   - after sysmon's own request, the next slice begins when the G
- *     yields: sysmon looks again one retry period later (a tenth of a
- *     slice, 1 ms), and if the tick moved by then, the new slice is
- *     dated from the request;
+ * due to end rather than looking every millisecond, and after asking a
+ * G to yield it looks again one slice later, not sooner (on this VM a
+ * wake-up of sysmon on the CPU that runs the G took 20 to 50 us from
+ * it: sysmon lands there because the kernel packs threads onto busy
+ * CPUs, so each wake-up was a stall of the goroutine it watched):
+ *   - a request honoured starts a slice dated from the request: when
+ *     sysmon looks again, the tick has moved and that slice is over;
+ *   - a request declined by the SIGURG handler (not at a safe point)
+ *     wakes sysmon (g_declines), which asks again a retry period (a
+ *     tenth of a slice, 1 ms) after;
+ *   - a request nobody answered (cooperative only, or the G masks
+ *     SIGURG) is repeated a slice later;
  *   - otherwise a new slice is dated from the look that first saw it,
  *     erring late as Go does, by at most sysmon's period before it.
  */
+static u32 g_declines_seen = 0; /* sysmon's: g_declines it saw */
+
 i64 preempt_watch(i64 now)
 {
 	const i64 slice = sched.time_slice_ns;
 	const i64 retry = slice / 10; /* sysmon sleeps 20 us at least */
+	u32 declines = g_declines.load(relaxed);
+	bool declined = declines != g_declines_seen;
+	g_declines_seen = declines;
 	i64 next = 0;
 	u32 procs = sched.procs.load(std::memory_order_acquire);
 	for (u32 i = 0; i < procs; i++) {
@@ -339,15 +363,24 @@ i64 preempt_watch(i64 now)
 				pp->sysmon_asked != 0 ? pp->sysmon_asked : now;
 			pp->sysmon_asked = 0;
 		}
+		/* Any P's request may be the one declined: an early retry
+		 * of another's costs one look. */
+		if (declined && pp->sysmon_asked != 0 &&
+		    pp->sysmon_again > now + retry)
+			pp->sysmon_again = now + retry;
 		i64 end = pp->sysmon_schedwhen + slice;
 		i64 at;
 		if (other_work(pp, now)) {
-			if (now >= end) {
+			if (now < end) {
+				at = end;
+			} else if (pp->sysmon_asked != 0 &&
+				   now < pp->sysmon_again) {
+				at = pp->sysmon_again; /* still unanswered */
+			} else {
 				preemptone(pp, pp->sysmon_asked == 0);
 				pp->sysmon_asked = now;
-				at = now + retry;
-			} else {
-				at = end;
+				pp->sysmon_again = now + slice;
+				at = pp->sysmon_again;
 			}
 		} else {
 			/* A pending timer is work to come: look when both
