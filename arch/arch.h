@@ -21,7 +21,10 @@
  *                               registers) out and back in (sigctx.cpp);
  *   arch_sigctx_redirect(uc,pc) make the handler return to pc, on a stack
  *                               below the interrupted one's red zone;
- *   gort_arch_preempt_trampoline  that pc for preemption (preempt.S).
+ *   gort_arch_preempt_trampoline  that pc for preemption (preempt.S);
+ *   gort_arch_preempt_resume(area)  continue a saved context without a
+ *                               signal, where arch_preempt_resume_usable()
+ *                               says the CPU allows it.
  */
 #pragma once
 
@@ -39,6 +42,10 @@ void gort_arch_switch(gort::rt::arch_context *from,
  * gort_preempt_park(), which never returns. */
 void gort_arch_preempt_trampoline();
 [[noreturn]] void gort_preempt_park();
+/* Put back every register of a context arch_sigctx_save() saved and
+ * continue it.  Context: in gort_text, on the preempted G's own stack
+ * and thread, signal mask as the context had it. */
+[[noreturn]] void gort_arch_preempt_resume(const void *area);
 /* Called by gort_arch_start if a context's entry function returns. */
 [[noreturn]] void gort_arch_start_returned();
 }
@@ -59,5 +66,8 @@ bool arch_sigctx_save(const void *uc, void *area, usize size);
 /* Put a saved context into this frame; false if the layouts differ. */
 bool arch_sigctx_restore(void *uc, const void *area);
 void arch_sigctx_redirect(void *uc, uptr pc);
+/* May gort_arch_preempt_resume() be used in this process?  Else the
+ * saved context goes back through a signal (arch_sigctx_restore). */
+bool arch_preempt_resume_usable();
 
 } // namespace gort::rt

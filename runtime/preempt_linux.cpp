@@ -54,6 +54,9 @@ static text_range g_ranges[MAX_RANGES]; /* INV-PREEMPT-2 */
 static int g_nranges = 0;
 static bool g_usable = false;		 /* a dynamic executable */
 static bool g_handler_installed = false; /* the ranges are known */
+/* gort_arch_preempt_resume() may be used (INV-PREEMPT-2: set by
+ * preempt_init(), before any G runs). */
+static bool g_resume_in_user = false;
 static struct sigaction g_prev_urg;
 
 /* The main program's .text section, as [offset, offset + size) from its
@@ -260,6 +263,11 @@ void preempt_init(bool wanted)
 		dl_iterate_phdr(main_program, &seen);
 		g_handler_installed = true;
 	}
+	/* GORT_PREEMPT_RESUME=signal: the way AArch64 must take, for
+	 * comparison and for the tests. */
+	const char *how = std::getenv("GORT_PREEMPT_RESUME");
+	g_resume_in_user = arch_preempt_resume_usable() &&
+			   !(how != nullptr && std::strcmp(how, "signal") == 0);
 	if (g_usable) {
 		/* Ours, unless the program installed its own since the last
 		 * run(): then put ours back and chain to that one.  No G
@@ -436,6 +444,12 @@ extern "C" __attribute__((no_sanitize("address"))) void gort_preempt_park()
 		gp->lockedm = nullptr;
 	}
 	errno = saved_errno;
+	if (g_resume_in_user) {
+		/* Nothing from here on is preemptible (INV-PREEMPT-3), so the
+		 * area stays as it is until it has been read. */
+		gp->preempt_saved = false;
+		gort_arch_preempt_resume(gp->preempt_area);
+	}
 	mp->resume_area = gp->preempt_area;
 	::syscall(SYS_tgkill, ::getpid(), mp->tid, SIGURG);
 	fatal("preempt: the resume signal did not restore the goroutine");

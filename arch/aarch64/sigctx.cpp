@@ -65,4 +65,17 @@ void arch_sigctx_redirect(void *uc, uptr pc)
 	/* x30 (lr) is left alone: the saved copy is what comes back. */
 }
 
+/* No: putting back x0-x30, sp and pc together needs a register to branch
+ * through, and the interrupted code may be using every one; sigreturn
+ * restores them all at once. */
+bool arch_preempt_resume_usable()
+{
+	return false;
+}
+
 } // namespace gort::rt
+
+extern "C" void gort_arch_preempt_resume(const void *)
+{
+	__builtin_trap(); /* never called: see above */
+}

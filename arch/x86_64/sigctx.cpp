@@ -12,8 +12,11 @@
  */
 #include "arch.h"
 
+#include <asm/prctl.h>
 #include <cstring>
+#include <sys/syscall.h>
 #include <ucontext.h>
+#include <unistd.h>
 
 namespace gort::rt {
 
@@ -82,6 +85,20 @@ void arch_sigctx_redirect(void *uc, uptr pc)
 	sp = (sp - RED_ZONE) & ~uptr{15};
 	u->uc_mcontext.gregs[REG_RSP] = greg_t(sp);
 	u->uc_mcontext.gregs[REG_RIP] = greg_t(pc);
+}
+
+/* Without a shadow stack (CET, which Linux enables only when the program
+ * asks for it): the "ret" in gort_arch_preempt_resume would not match
+ * it.  Kernels that predate shadow stacks reject the query. */
+bool arch_preempt_resume_usable()
+{
+#ifndef ARCH_SHSTK_STATUS
+#define ARCH_SHSTK_STATUS 0x5005
+#endif
+	unsigned long features = 0;
+	if (::syscall(SYS_arch_prctl, ARCH_SHSTK_STATUS, &features) != 0)
+		return true;
+	return (features & 1) == 0; /* ARCH_SHSTK_SHSTK */
 }
 
 } // namespace gort::rt

@@ -1,8 +1,9 @@
 /*
  * tests/runtime/preempt_test.cpp - preemption: a goroutine spinning
  * without calls does not keep others from running at procs 1; its
- * integer, floating-point and vector registers, errno and thread_local
- * data survive thousands of asynchronous preemptions; a goroutine that
+ * general, floating-point and vector registers, flags, red zone, errno
+ * and thread_local data survive thousands of asynchronous preemptions
+ * (resumed either way); a goroutine that
  * run() discards while it is parked leaves nothing behind in its G; malloc-
  * and printf-heavy goroutines are never stopped inside libc; the program's
  * own SIGURG handler still runs; turning asynchronous preemption off
@@ -188,6 +189,48 @@ TEST(preempt, registers_fp_and_vector_state_survive_many_preemptions)
 	EXPECT_EQ(got_vec, want_vec);
 	EXPECT_GT(turns, GORT_TEST_EMULATOR[0] != '\0' ? 20 : 200)
 		<< "too few preemptions to mean anything";
+}
+
+/* arch/<cpu>/preempt_probe.S */
+extern "C" std::uint64_t gort_test_preempt_probe(std::uint64_t rounds);
+
+/* Every general register, the flags and (x86-64) the red zone come back
+ * as they were, both ways a preempted goroutine resumes: straight from
+ * the runtime (x86-64) and through a second signal (AArch64, and x86-64
+ * with GORT_PREEMPT_RESUME=signal).  The probe checks them all each
+ * round, in code that may be preempted anywhere. */
+TEST(preempt, general_registers_flags_and_red_zone_survive_many_preemptions)
+{
+	NEEDS_ASYNC();
+	const std::uint64_t rounds =
+		GORT_TEST_EMULATOR[0] != '\0' ? 2000000 : 3000000;
+	for (const char *way : {"", "signal"}) {
+		SCOPED_TRACE(std::string("GORT_PREEMPT_RESUME=") + way);
+		::setenv("GORT_PREEMPT_RESUME", way, 1);
+		std::uint64_t left[2] = {1, 1};
+		long turns = 0;
+		gort::run(
+			[&] {
+				std::atomic<int> running{2};
+				for (int k = 0; k < 2; k++)
+					gort::go([&, k] {
+						left[k] =
+							gort_test_preempt_probe(
+								rounds);
+						running--;
+					});
+				while (running.load() > 0) {
+					gort::yield();
+					turns++;
+				}
+			},
+			fast_slices());
+		::unsetenv("GORT_PREEMPT_RESUME");
+		EXPECT_EQ(left[0], 0u) << "rounds left when a value changed";
+		EXPECT_EQ(left[1], 0u) << "rounds left when a value changed";
+		EXPECT_GT(turns, GORT_TEST_EMULATOR[0] != '\0' ? 20 : 200)
+			<< "too few preemptions to mean anything";
+	}
 }
 
 TEST(preempt, errno_and_thread_local_data_stay_with_the_goroutine)
