@@ -17,10 +17,12 @@
  * the goroutine stack, and edits the frame so that returning from the
  * handler enters gort_arch_preempt_trampoline (arch/) below the red zone.
  * The trampoline calls gort_preempt_park(), which parks the G at the back
- * of the run queue like yield().  When the G runs again, it raises SIGURG
- * at itself with mp->resume_area set; that handler copies the saved
- * context back into its frame and sigreturn restores every register at
- * once, so the G continues at the interrupted instruction.
+ * of the run queue like yield().  When the G runs again, on x86-64
+ * gort_arch_preempt_resume() puts every register back and jumps to the
+ * interrupted instruction; elsewhere (arch_preempt_resume_usable()) it
+ * raises SIGURG at itself with mp->resume_area set, that handler copies
+ * the saved context back into its frame, and sigreturn restores every
+ * register at once.
  *
  * Safe points (decided in the handler, async-signal-safe, see
  * preempt_linux.cpp): the M runs a G in user code (mp->curg set, the G
