@@ -203,7 +203,7 @@ TEST(preempt, general_registers_flags_and_red_zone_survive_many_preemptions)
 {
 	NEEDS_ASYNC();
 	const std::uint64_t rounds =
-		GORT_TEST_EMULATOR[0] != '\0' ? 2000000 : 3000000;
+		GORT_TEST_EMULATOR[0] != '\0' ? 2000000 : 6000000;
 	for (const char *way : {"", "signal"}) {
 		SCOPED_TRACE(std::string("GORT_PREEMPT_RESUME=") + way);
 		::setenv("GORT_PREEMPT_RESUME", way, 1);
@@ -228,7 +228,9 @@ TEST(preempt, general_registers_flags_and_red_zone_survive_many_preemptions)
 		::unsetenv("GORT_PREEMPT_RESUME");
 		EXPECT_EQ(left[0], 0u) << "rounds left when a value changed";
 		EXPECT_EQ(left[1], 0u) << "rounds left when a value changed";
-		EXPECT_GT(turns, GORT_TEST_EMULATOR[0] != '\0' ? 20 : 200)
+		/* About 500 (natively) or 200 (qemu) when the machine is
+		 * quiet. */
+		EXPECT_GT(turns, GORT_TEST_EMULATOR[0] != '\0' ? 20 : 100)
 			<< "too few preemptions to mean anything";
 	}
 }
