@@ -6,7 +6,8 @@
 #	<name> ns/op median=<x> min=<x> max=<x> runs=<n>
 #
 # With GORT_BENCH_QUICK set (bench/run.sh --quick), netecho.go and
-# syscall.go do one short run instead of nine.
+# syscall.go do one short run instead of nine.  GORT_GO_PROGRAMS names a
+# subset to build and run.
 #
 # Go's own runtime is the reference gort is modelled on, so these are the
 # figures to set gort's beside.  Needs golang-go (Debian's is enough: no
@@ -31,6 +32,10 @@ if [ -z "${GOCACHE:-}" ] &&
 fi
 
 programs=(gosched spawn wake chanbuf select mutex sleep preempt netecho syscall)
+# GORT_GO_PROGRAMS="spawn select": only these (bench/run.sh's paired rounds).
+if [ -n "${GORT_GO_PROGRAMS:-}" ]; then
+	read -r -a programs <<<"$GORT_GO_PROGRAMS"
+fi
 
 cd "$here"
 for p in "${programs[@]}"; do
