@@ -4,7 +4,8 @@
 # programs in bench/go/, then a table of gort's figures as ratios to the
 # peers' from this same run.  Build first:
 #   cmake --preset release && cmake --build --preset release
-# Usage: bench/run.sh [--quick]   (--quick: minimal times, for CI smoke)
+# Usage: bench/run.sh [--quick | --pairs]
+#   --quick: minimal times, for CI smoke; --pairs: only the paired rounds.
 # GORT_BENCH_BIN: another gort_bench to run (default: the release build's).
 # GORT_BENCH_ROUNDS: paired rounds for the procs-2 and network rows (5).
 #
@@ -14,8 +15,8 @@
 # every procs-2 figure moves with it: Go's spawn + join at procs 2 measured
 # 186 ns in one full run and 706 to 829 ns minutes later.  A table built
 # from gort's benchmarks first and Go's a few minutes after compares two
-# machines.  So those rows are measured again in rounds, gort's
-# benchmark and Go's peer back to back in each, and reported as the
+# machines.  So those rows are measured again in rounds, each gort
+# benchmark and its Go peer back to back, and reported as the
 # median of the rounds' ratios with their range; the line cost at the
 # start of each round is printed beside.
 set -euo pipefail
@@ -25,7 +26,8 @@ bin="${GORT_BENCH_BIN:-$here/../build/release/bench/gort_bench}"
 
 min_time=0.5
 reps=5
-if [ "${1:-}" = "--quick" ]; then
+mode="${1:-}"
+if [ "$mode" = "--quick" ]; then
 	min_time=0.01
 	reps=1
 	export GORT_BENCH_QUICK=1 # netecho.go, syscall.go: one short run
@@ -33,22 +35,6 @@ fi
 
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
-echo "== gort_bench (median of $reps repetitions)"
-"$bin" --benchmark_filter=-BM_park_memory \
-	--benchmark_min_time="$min_time" --benchmark_repetitions="$reps" \
-	--benchmark_report_aggregates_only=true 2>/dev/null | tee "$out" |
-	grep -E '^BM_' | grep -vE '_(mean|stddev|cv) ' || true
-# Memory per parked goroutine: once, in a process of its own.  A second
-# measurement in one process reuses the G structs, page tables and stack
-# pages the first left in the pools, and reports the growth of memory
-# already there as 30% less than a goroutine costs.
-"$bin" --benchmark_filter=BM_park_memory 2>/dev/null | tee -a "$out" |
-	grep -E '^BM_' || true
-echo
-echo "== Go peers"
-go_out=$(bash "$here/go/run.sh")
-echo "$go_out"
-
 # One counter of one benchmark: fig NAME COUNTER, from NAME's median line
 # (with repetitions) or its only line (--quick), in ns or us as printed,
 # in $figs (gort_bench's output).
@@ -87,6 +73,24 @@ shown() {
 }
 # A counter printed in us (rtt_median_us), in ns.
 us_fig() { fig "$1" "$2" | awk '{ print $1 * 1000 }'; }
+
+# The whole suite once, then the table (not with --pairs).
+if [ "$mode" != "--pairs" ]; then
+echo "== gort_bench (median of $reps repetitions)"
+"$bin" --benchmark_filter=-BM_park_memory \
+	--benchmark_min_time="$min_time" --benchmark_repetitions="$reps" \
+	--benchmark_report_aggregates_only=true 2>/dev/null | tee "$out" |
+	grep -E '^BM_' | grep -vE '_(mean|stddev|cv) ' || true
+# Memory per parked goroutine: once, in a process of its own.  A second
+# measurement in one process reuses the G structs, page tables and stack
+# pages the first left in the pools, and reports the growth of memory
+# already there as 30% less than a goroutine costs.
+"$bin" --benchmark_filter=BM_park_memory 2>/dev/null | tee -a "$out" |
+	grep -E '^BM_' || true
+echo
+echo "== Go peers"
+go_out=$(bash "$here/go/run.sh")
+echo "$go_out"
 
 echo
 echo "== ratios, gort / peer, this run (lower is better)"
@@ -128,11 +132,20 @@ shown "blocking(eventfd read) / Go syscall.Syscall" "$(fig BM_syscall_blocking_g
 shown "blocking(getppid) / direct getppid" "$(fig BM_syscall_blocking_gort/call:0/manual_time ns_per_op)" "$(fig BM_syscall_direct/call:0/manual_time ns_per_op)" ns
 shown "blocking(eventfd read) / direct read" "$(fig BM_syscall_blocking_gort/call:1/manual_time ns_per_op)" "$(fig BM_syscall_direct/call:1/manual_time ns_per_op)" ns
 
+fi
+
 # Paired rounds (see the top): the rows that move with the line cost.
 rounds="${GORT_BENCH_ROUNDS:-5}"
-[ "${1:-}" = "--quick" ] && rounds=1
-pair_filter='BM_(spawn_join_gort/procs:2|wake_gort/procs:2|chan_pingpong_gort/procs:2|chan_buffered128_gort/procs:2|select4_gort/procs:2|fanout1000_gort/procs:2|mutex_contended_gort|net_echo)'
-pair_go="spawn wake chanbuf select mutex netecho"
+[ "$mode" = "--quick" ] && rounds=1
+# Each group: gort's benchmarks (a filter) @ the Go programs with their
+# peers, run right after.
+pair_groups=(
+	'BM_spawn_join_gort/procs:2@spawn'
+	'BM_(wake|chan_pingpong|chan_buffered128)_gort/procs:2@wake chanbuf'
+	'BM_(select4|fanout1000)_gort/procs:2@select'
+	'BM_mutex_contended_gort@mutex'
+	'BM_net_echo@netecho'
+)
 pairs=$(mktemp)
 figs=$(mktemp)
 trap 'rm -f "$out" "$pairs" "$figs"' EXIT
@@ -146,9 +159,14 @@ echo
 echo "== paired rounds: gort then Go, $rounds times (ratio per round)"
 for r in $(seq 1 "$rounds"); do
 	line=$("$(dirname "$bin")/line_round_trip" 2>/dev/null || echo "n/a")
-	"$bin" --benchmark_filter="$pair_filter" \
-		--benchmark_min_time="$min_time" 2>/dev/null >"$figs"
-	go_out=$(GORT_GO_PROGRAMS="$pair_go" bash "$here/go/run.sh")
+	: >"$figs"
+	go_out=
+	for group in "${pair_groups[@]}"; do
+		"$bin" --benchmark_filter="${group%@*}" \
+			--benchmark_min_time="$min_time" 2>/dev/null >>"$figs"
+		go_out+=$(GORT_GO_PROGRAMS="${group#*@}" bash "$here/go/run.sh")
+		go_out+=$'\n'
+	done
 	before=$(wc -l <"$pairs")
 	pair "spawn+join procs 2 / Go" "$(fig BM_spawn_join_gort/procs:2/manual_time ns_per_op)" "$(gofig go_spawn_join/procs=2)"
 	pair "wake procs 2 / Go chan ping-pong" "$(fig BM_wake_gort/procs:2/manual_time ns_per_op)" "$(gofig go_chan_pingpong/procs=2)"
