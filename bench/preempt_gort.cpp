@@ -18,6 +18,17 @@
  *                          pthreads taking turns ("on") against one
  *                          thread ("off"): the least a thread switch per
  *                          slice costs on this machine, gort aside.
+ *   BM_preempt_gap_gort    where BM_preempt_cost's difference goes: the
+ *                          two goroutines stamp the time every 1.7 us or
+ *                          so, and each hand-over from one to the other
+ *                          leaves a gap in their progress (the signal's
+ *                          delivery, the park, the hand-off of the P to
+ *                          the other's thread, the resume).  Reports the
+ *                          gaps' median and 90th percentile (us), how
+ *                          many, and their sum as a share of the run
+ *                          (gap_share_pct): the preemptions' cost, read
+ *                          directly instead of as a difference of two
+ *                          runs that drift apart by as much.
  */
 #include "on_off.h"
 #include "scenarios/scenarios.h"
@@ -32,6 +43,7 @@
 #include <sys/syscall.h>
 #include <thread>
 #include <unistd.h>
+#include <utility>
 #include <vector>
 
 namespace {
@@ -172,8 +184,76 @@ void BM_thread_turns_floor(benchmark::State &state)
 		[&](bool two) { return thread_turns_run(chunk, chunks, two); });
 }
 
+/* One run of two stamping goroutines at procs 1; gaps in ns. */
+struct gap_run {
+	std::vector<std::uint64_t> gaps;
+	std::uint64_t wall_ns;
+};
+
+gap_run preempt_gap_run(std::uint32_t chunks)
+{
+	constexpr std::uint64_t chunk = 1000; /* loop steps between stamps */
+	std::vector<std::uint64_t> stamps[2];
+	stamps[0].resize(chunks);
+	stamps[1].resize(chunks);
+	std::uint64_t t0 = gort_bench::now_ns();
+	gort::run(
+		[&] {
+			gort::wait_group wg;
+			wg.add(2);
+			for (int k = 0; k < 2; k++)
+				gort::go([&, k] {
+					std::uint64_t x = 0;
+					for (std::uint32_t c = 0; c < chunks;
+					     c++) {
+						x += cpu_loop(chunk + (x & 1));
+						stamps[k][c] =
+							gort_bench::now_ns();
+					}
+					benchmark::DoNotOptimize(x);
+					wg.done();
+				});
+			wg.wait();
+		},
+		gort::config{.procs = 1});
+	gap_run r{{}, gort_bench::now_ns() - t0};
+	/* Both goroutines' stamps in time order: where the goroutine
+	 * changes, a hand-over happened between the two stamps. */
+	std::vector<std::pair<std::uint64_t, int>> all;
+	all.reserve(2 * std::size_t(chunks));
+	for (int k = 0; k < 2; k++)
+		for (std::uint64_t t : stamps[k])
+			all.emplace_back(t, k);
+	std::sort(all.begin(), all.end());
+	for (std::size_t i = 1; i < all.size(); i++)
+		if (all[i].second != all[i - 1].second)
+			r.gaps.push_back(all[i].first - all[i - 1].first);
+	return r;
+}
+
+void BM_preempt_gap_gort(benchmark::State &state)
+{
+	const bool quick = std::getenv("GORT_BENCH_QUICK") != nullptr;
+	for (auto _ : state) {
+		gap_run r = preempt_gap_run(quick ? 20000 : 100000);
+		std::sort(r.gaps.begin(), r.gaps.end());
+		std::uint64_t sum = 0;
+		for (std::uint64_t g : r.gaps)
+			sum += g;
+		std::size_t n = r.gaps.size();
+		state.counters["gaps"] = double(n);
+		state.counters["gap_median_us"] =
+			n != 0 ? double(r.gaps[n / 2]) / 1000 : 0;
+		state.counters["gap_p90_us"] =
+			n != 0 ? double(r.gaps[n * 9 / 10]) / 1000 : 0;
+		state.counters["gap_share_pct"] =
+			100.0 * double(sum) / double(r.wall_ns);
+	}
+}
+
 } // namespace
 
 BENCHMARK(BM_preempt_late_gort)->Iterations(1);
 BENCHMARK(BM_preempt_cost)->Iterations(1)->UseManualTime();
 BENCHMARK(BM_thread_turns_floor)->Iterations(1)->UseManualTime();
+BENCHMARK(BM_preempt_gap_gort)->Iterations(1);

@@ -122,6 +122,12 @@ ratio "yield, traced / not traced (best batches)" "$(fig BM_trace_cost_yield/man
 ratio "chan ping-pong procs 1, traced / not" "$(fig BM_trace_cost_pingpong/manual_time on_ns_per_op)" "$(fig BM_trace_cost_pingpong/manual_time off_ns_per_op)"
 ratio "preemption: CPU loop, on / off (median of 9)" "$(fig BM_preempt_cost/iterations:1/manual_time on_over_off_median)" 1
 ratio "  floor: 2 pthreads taking turns / 1 thread" "$(fig BM_thread_turns_floor/iterations:1/manual_time on_over_off_median)" 1
+printf "  %-44s %8s    (median %s us, p90 %s us, %s hand-overs)\n" \
+	"  gaps at hand-overs, % of the run" \
+	"$(fig BM_preempt_gap_gort/iterations:1 gap_share_pct)%" \
+	"$(fig BM_preempt_gap_gort/iterations:1 gap_median_us)" \
+	"$(fig BM_preempt_gap_gort/iterations:1 gap_p90_us)" \
+	"$(fig BM_preempt_gap_gort/iterations:1 gaps)"
 ratio "sleep(1ms) lateness / clock_nanosleep" "$(fig BM_sleep_late_gort/iterations:1 late_median_us)" "$(fig BM_sleep_late_nanosleep/iterations:1 late_median_us)"
 shown "echo round trip, 1 conn, median / Go" "$(us_fig BM_net_echo_latency_gort/manual_time rtt_median_us)" "$(gofig go_echo_latency/conns=1)" us
 shown "echo round trip, 1 conn, p99 / Go" "$(us_fig BM_net_echo_latency_gort/manual_time rtt_p99_us)" "$(gofig go_echo_latency_p99/conns=1)" us
