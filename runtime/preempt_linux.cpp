@@ -307,10 +307,11 @@ static bool other_work(p *pp, i64 now)
 
 /* Ask the G running on @pp to yield; on a slice's first request,
  * @prewake the M that will take the P over (a declined request is
- * retried every millisecond, and the M would spin each time).
- * Context: sysmon. */
-static void preemptone(p *pp, bool prewake)
+ * retried every millisecond, and the M would spin each time).  Returns
+ * whether its M gets SIGURG for it.  Context: sysmon. */
+static bool preemptone(p *pp, bool prewake)
 {
+	bool signalled = false;
 	/* sched.lock keeps the M from exiting under us (m_exit_locked). */
 	lock(&sched.lock);
 	m *mp = pp->curm;
@@ -319,14 +320,18 @@ static void preemptone(p *pp, bool prewake)
 		trace_ev(nullptr, trace_ev_type::preempt_req, gp->goid);
 		if (!gp->preempt.exchange(true, relaxed))
 			preempt_requests.fetch_add(1, relaxed);
-		if (sched.async_preempt && mp->sigmask != ~u64{0} &&
-		    !mp->preempt_sent.exchange(true)) {
-			::syscall(SYS_tgkill, ::getpid(), mp->tid, SIGURG);
-			if (prewake)
-				prewake_locked_m_locked(pp);
+		if (sched.async_preempt && mp->sigmask != ~u64{0}) {
+			signalled = true; /* now, or one is on its way */
+			if (!mp->preempt_sent.exchange(true)) {
+				::syscall(SYS_tgkill, ::getpid(), mp->tid,
+					  SIGURG);
+				if (prewake)
+					prewake_locked_m_locked(pp);
+			}
 		}
 	}
 	unlock(&sched.lock);
+	return signalled;
 }
 
 /*
@@ -337,13 +342,16 @@ static void preemptone(p *pp, bool prewake)
  * wake-up of sysmon on the CPU that runs the G took 20 to 50 us from
  * it: sysmon lands there because the kernel packs threads onto busy
  * CPUs, so each wake-up was a stall of the goroutine it watched):
- *   - a request honoured starts a slice dated from the request: when
+ *   - a request carried by SIGURG is honoured within the signal's
+ *     delivery, so the slice it starts is dated from the request: when
  *     sysmon looks again, the tick has moved and that slice is over;
+ *   - a cooperative request (no signal: asynchronous preemption off,
+ *     or the G masks SIGURG) may be honoured any time before the next
+ *     look, so that slice is dated from the look, erring late;
  *   - a request declined by the SIGURG handler (not at a safe point)
  *     wakes sysmon (g_declines), which asks again a retry period (a
  *     tenth of a slice, 1 ms) after;
- *   - a request nobody answered (cooperative only, or the G masks
- *     SIGURG) is repeated a slice later;
+ *   - a request nobody answered is repeated a slice later;
  *   - otherwise a new slice is dated from the look that first saw it,
  *     erring late as Go does, by at most sysmon's period before it.
  */
@@ -368,7 +376,9 @@ i64 preempt_watch(i64 now)
 		if (t != pp->sysmon_schedtick) { /* a new slice began */
 			pp->sysmon_schedtick = t;
 			pp->sysmon_schedwhen =
-				pp->sysmon_asked != 0 ? pp->sysmon_asked : now;
+				pp->sysmon_asked != 0 && pp->sysmon_signalled
+					? pp->sysmon_asked
+					: now;
 			pp->sysmon_asked = 0;
 		}
 		/* Any P's request may be the one declined: an early retry
@@ -385,7 +395,8 @@ i64 preempt_watch(i64 now)
 				   now < pp->sysmon_again) {
 				at = pp->sysmon_again; /* still unanswered */
 			} else {
-				preemptone(pp, pp->sysmon_asked == 0);
+				pp->sysmon_signalled =
+					preemptone(pp, pp->sysmon_asked == 0);
 				pp->sysmon_asked = now;
 				pp->sysmon_again = now + slice;
 				at = pp->sysmon_again;

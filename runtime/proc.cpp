@@ -897,6 +897,7 @@ static void p_reset(p *pp)
 	pp->sysmon_schedwhen = 0;
 	pp->sysmon_asked = 0;
 	pp->sysmon_again = 0;
+	pp->sysmon_signalled = false;
 	pp->goid_next = pp->goid_end = 0;
 	pp->curm = nullptr;
 	pp->link = nullptr;

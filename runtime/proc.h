@@ -209,11 +209,15 @@ struct p {
 	/* Bumped by the owner at each new time slice (p_tick()); read by
 	 * sysmon to tell a G that has run too long (preempt.h). */
 	std::atomic<u32> schedtick{0};
-	u32 sysmon_schedtick = 0; /* sysmon's: schedtick it saw */
-	i64 sysmon_schedwhen = 0; /* sysmon's: when that slice began */
-	i64 sysmon_asked = 0;	  /* sysmon's: when it asked the G to
-					    yield, until it sees the tick move */
-	i64 sysmon_again = 0; /* sysmon's: when to ask again, if unanswered */
+	/* sysmon's alone (preempt_watch()): the schedtick it saw, when that
+	 * slice began, when it asked the G to yield (until it sees the tick
+	 * move), when to ask again if unanswered, and whether that request
+	 * went by SIGURG. */
+	u32 sysmon_schedtick = 0;
+	i64 sysmon_schedwhen = 0;
+	i64 sysmon_asked = 0;
+	i64 sysmon_again = 0;
+	bool sysmon_signalled = false;
 	std::atomic<u32> syscalltick{0}; /* bumped by each entersyscall */
 	u32 sysmon_tick = 0;		 /* sysmon's: syscalltick it saw */
 	i64 sysmon_when = 0;		 /* sysmon's: when it saw it */
