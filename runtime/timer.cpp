@@ -194,10 +194,8 @@ void timers_run(p *pp, i64 now)
 	if (first == 0 || first > now)
 		return;
 	lock(&pp->timer_lock);
-	u32 fired = 0;
 	while (pp->ntimers > 0 && pp->timers[0]->when <= now) {
 		timer *t = pp->timers[0];
-		fired++;
 		bool periodic = t->period > 0;
 		if (periodic) {
 			/* Skip missed periods, as a Go ticker drops ticks. */
@@ -209,9 +207,15 @@ void timers_run(p *pp, i64 now)
 		}
 		void (*fn)(timer *, void *) = t->fn;
 		void *arg = t->arg;
+		i64 late = now - t->when;
 		g_running[pp->id].store(t, std::memory_order_relaxed);
 		update_timer0(pp);
 		unlock(&pp->timer_lock);
+		/* Before fn: the goroutine it readies may stop the tracer at
+		 * once, and this thread may be descheduled in between.  Not
+		 * on @pp's buffer: the caller may not own it (a stealer). */
+		trace_ev_here(trace_ev_type::timer_fire, 0,
+			      late > 0 ? u64(late) : 1);
 		fn(t, arg); /* a one-shot t may be gone after this */
 		/* Only the P's slot is written: never t itself. */
 		g_running[pp->id].store(nullptr, std::memory_order_release);
@@ -219,9 +223,6 @@ void timers_run(p *pp, i64 now)
 	}
 	update_timer0(pp);
 	unlock(&pp->timer_lock);
-	/* Not on @pp's buffer: the caller may not own it (a stealer). */
-	if (fired > 0)
-		trace_ev_here(trace_ev_type::timer_fire, 0, fired);
 }
 
 i64 timers_earliest()

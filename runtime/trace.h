@@ -62,7 +62,7 @@ enum class trace_ev_type : u8 {
 	steal,	       /* arg: victim P; goid: how many Gs */
 	handoff,       /* sysmon took P arg from a blocking call */
 	preempt_req,   /* sysmon asked goid to yield */
-	timer_fire,    /* arg: how many timers fired */
+	timer_fire,    /* one per timer, before its function; arg: ns late */
 	netpoll,       /* arg: how many goroutines the poller readied */
 	go_switch,     /* the running G stops and goid starts at once (a
 			  direct switch): aux is TRACE_SWITCH_YIELD,

@@ -564,7 +564,7 @@ bool trace_write_json(const char *path, const trace_capture *cap)
 				0);
 			break;
 		case trace_ev_type::timer_fire:
-			instant(*o, p, e.ns, "timer", "timers fired", e.arg, 0,
+			instant(*o, p, e.ns, "timer", "timer fired", e.arg, 0,
 				lane_m(l));
 			break;
 		case trace_ev_type::netpoll:
