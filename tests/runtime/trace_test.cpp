@@ -382,6 +382,46 @@ TEST(trace, records_handoffs_netpoll_wakeups_steals_and_preemptions)
 	expect_lanes_disjoint(t);
 }
 
+/* gort::blocking_long() hands its P off on entry (Go's entersyscallblock):
+ * at procs 1, main runs while the call blocks without sysmon taking the
+ * P.  With blocking() main could only run once sysmon took it, which the
+ * trace shows as a "handoff". */
+TEST(trace, blocking_long_hands_its_p_off_at_once)
+{
+	std::string path = temp_path("blocking_long");
+	gort::run(
+		[&] {
+			ASSERT_TRUE(gort::trace_start(path.c_str()));
+			int fds[2];
+			ASSERT_EQ(::pipe(fds), 0);
+			std::atomic<bool> inside{false};
+			char c = 0;
+			gort::wait_group wg;
+			wg.add(1);
+			gort::go([&] {
+				gort::blocking_long([&] {
+					inside = true;
+					return ::read(fds[0], &c, 1);
+				});
+				wg.done();
+			});
+			while (!inside.load())
+				gort::yield();
+			ASSERT_EQ(::write(fds[1], "x", 1), 1);
+			wg.wait();
+			EXPECT_EQ(c, 'x');
+			::close(fds[0]);
+			::close(fds[1]);
+			ASSERT_TRUE(gort::trace_stop());
+		},
+		gort::config{.procs = 1});
+	trace_file t = load(path);
+	std::remove(path.c_str());
+	EXPECT_EQ(count_cat(t, "syscall", "X"), 1u) << t.text;
+	EXPECT_EQ(count_cat(t, "handoff"), 0u) << "sysmon took the P:\n"
+					       << t.text;
+}
+
 TEST(trace, the_memory_cap_drops_events_and_the_file_stays_valid)
 {
 	::setenv("GORT_TRACE_MAX_MB", "1", 1);
