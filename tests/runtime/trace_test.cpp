@@ -4,6 +4,8 @@
  * checked event by event; the API's errors; syscalls, timers; the memory
  * cap; GORT_TRACE.  tests/tools/trace_html_test.cpp draws such a trace.
  */
+#include "runtime/proc.h"
+
 #include <gort.h>
 #include <gtest/gtest.h>
 
@@ -17,6 +19,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <unistd.h>
 #include <vector>
 
@@ -24,7 +27,7 @@ namespace {
 
 /* One trace event, the fields the tests look at. */
 struct ev {
-	std::string ph, name, cat, end, reason;
+	std::string ph, name, cat, end, reason, kept_p;
 	long tid = -1, m = -2;
 	double ts = 0, dur = 0;
 	long long id = 0, goid = 0;
@@ -70,6 +73,7 @@ trace_file load(const std::string &path)
 		e.cat = field(line, "cat");
 		e.end = field(line, "end");
 		e.reason = field(line, "reason");
+		e.kept_p = field(line, "kept_p");
 		std::string v = field(line, "tid");
 		e.tid = v.empty() ? -1 : std::stol(v);
 		v = field(line, "ts");
@@ -420,6 +424,62 @@ TEST(trace, blocking_long_hands_its_p_off_at_once)
 	EXPECT_EQ(count_cat(t, "syscall", "X"), 1u) << t.text;
 	EXPECT_EQ(count_cat(t, "handoff"), 0u) << "sysmon took the P:\n"
 					       << t.text;
+}
+
+/* A call whose P was handed off, returning while a P is idle, takes that
+ * P and goes on (exitsyscall's second case): its syscall span says
+ * kept_p.  Without that case it would queue itself and wait (kept_p
+ * false).  The write comes from a plain thread once both Ps are idle. */
+TEST(trace, a_call_that_returns_while_a_p_is_idle_takes_it)
+{
+	std::string path = temp_path("idle_p");
+	int fds[2];
+	ASSERT_EQ(::pipe(fds), 0);
+	std::atomic<bool> inside{false}, both_idle{false};
+	std::thread writer([&] {
+		auto give_up = std::chrono::steady_clock::now() +
+			       std::chrono::seconds(20);
+		while (!(inside.load() &&
+			 gort::rt::sched.npidle.load() ==
+				 gort::rt::sched.procs.load())) {
+			if (std::chrono::steady_clock::now() > give_up)
+				break;
+			std::this_thread::yield();
+		}
+		both_idle = inside.load();
+		(void)!::write(fds[1], "x", 1);
+	});
+	gort::run(
+		[&] {
+			ASSERT_TRUE(gort::trace_start(path.c_str()));
+			char c = 0;
+			gort::wait_group wg;
+			wg.add(1);
+			gort::go([&] {
+				gort::blocking_long([&] {
+					inside = true;
+					return ::read(fds[0], &c, 1);
+				});
+				wg.done();
+			});
+			wg.wait();
+			EXPECT_EQ(c, 'x');
+			ASSERT_TRUE(gort::trace_stop());
+		},
+		gort::config{.procs = 2});
+	writer.join();
+	::close(fds[0]);
+	::close(fds[1]);
+	ASSERT_TRUE(both_idle.load()) << "the Ps never went idle";
+	trace_file t = load(path);
+	std::remove(path.c_str());
+	size_t spans = 0;
+	for (const ev &e : t.events)
+		if (e.ph == "X" && e.cat == "syscall") {
+			spans++;
+			EXPECT_EQ(e.kept_p, "true") << t.text;
+		}
+	EXPECT_EQ(spans, 1u) << t.text;
 }
 
 TEST(trace, the_memory_cap_drops_events_and_the_file_stays_valid)
