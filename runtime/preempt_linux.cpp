@@ -17,7 +17,6 @@
 #include "runtime/preempt.h"
 
 #include "arch/arch.h"
-#include "runtime/futex_linux.h"
 #include "runtime/panic.h"
 #include "runtime/runq.h"
 #include "runtime/sanitizer.h" /* GORT_TSAN */
@@ -188,12 +187,11 @@ static bool preempt_at(g *gp, ucontext_t *uc)
 static std::atomic<u32> g_declines{0};
 
 /* The handler declined a request: have sysmon retry soon.  Context:
- * signal handler (an atomic add, a store and a futex wake). */
+ * signal handler (an atomic add and sysmon_poke()). */
 static void preempt_declined()
 {
 	g_declines.fetch_add(1, relaxed);
-	sched.sysmon_note.store(1, std::memory_order_release);
-	futex_wake(&sched.sysmon_note, 1);
+	sysmon_poke();
 }
 
 static void chain(int sig, siginfo_t *si, void *uc)

@@ -435,6 +435,9 @@ void handoffp(p *pp);
 void sysmon_start();
 void sysmon_stop();
 void sysmon_wake_locked();
+/* Make sysmon look now, from anywhere: an atomic store and a futex wake,
+ * so a signal handler may call it (SIGQUIT, a declined preemption). */
+void sysmon_poke();
 
 /* deadlock.cpp */
 void checkdead_locked();

@@ -58,11 +58,16 @@ static constexpr u32 SYSMON_IDLE_ROUNDS = 50;
 static constexpr i64 RETAKE_IDLE_P_NS = 10 * 1000 * 1000;
 static constexpr i64 NETPOLL_STARVED_NS = 10 * 1000 * 1000;
 
+void sysmon_poke()
+{
+	sched.sysmon_note.store(1, std::memory_order_release);
+	futex_wake(&sched.sysmon_note, 1);
+}
+
 void sysmon_wake_locked()
 {
 	sched.sysmon_sleeping = false;
-	sched.sysmon_note.store(1, std::memory_order_release);
-	futex_wake(&sched.sysmon_note, 1);
+	sysmon_poke();
 }
 
 /* Retake Ps stuck in a syscall; returns how many were handed off. */
@@ -105,8 +110,7 @@ static bool g_sigquit_installed = false;
 static void sigquit_handler(int)
 {
 	g_sigquit.store(true, std::memory_order_release);
-	sched.sysmon_note.store(1, std::memory_order_release);
-	futex_wake(&sched.sysmon_note, 1);
+	sysmon_poke();
 }
 
 static void sigquit_install()

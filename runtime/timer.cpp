@@ -215,7 +215,7 @@ void timers_run(p *pp, i64 now)
 		 * once, and this thread may be descheduled in between.  Not
 		 * on @pp's buffer: the caller may not own it (a stealer). */
 		trace_ev_here(trace_ev_type::timer_fire, 0,
-			      late > 0 ? u64(late) : 1);
+			      late > 0 ? u64(late) : 1); /* 0 is no arg */
 		fn(t, arg); /* a one-shot t may be gone after this */
 		/* Only the P's slot is written: never t itself. */
 		g_running[pp->id].store(nullptr, std::memory_order_release);
