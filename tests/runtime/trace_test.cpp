@@ -482,6 +482,103 @@ TEST(trace, a_call_that_returns_while_a_p_is_idle_takes_it)
 	EXPECT_EQ(spans, 1u) << t.text;
 }
 
+/* A short call takes its own P back when it returns (exitsyscall's first
+ * case): at procs 1 every one of many getppid() calls says kept_p.  The
+ * old P stays in the syscall state, not idle, so without the first case
+ * none of them could keep a P: each would queue itself and wait for
+ * sysmon to take the P back (kept_p false). */
+TEST(trace, a_short_call_takes_its_own_p_back)
+{
+	constexpr int CALLS = 100;
+	std::string path = temp_path("own_p");
+	gort::run(
+		[&] {
+			ASSERT_TRUE(gort::trace_start(path.c_str()));
+			for (int i = 0; i < CALLS; i++)
+				EXPECT_GT(gort::blocking(
+						  [] { return ::getppid(); }),
+					  0);
+			ASSERT_TRUE(gort::trace_stop());
+		},
+		gort::config{.procs = 1});
+	trace_file t = load(path);
+	std::remove(path.c_str());
+	size_t spans = 0, kept = 0;
+	for (const ev &e : t.events)
+		if (e.ph == "X" && e.cat == "syscall") {
+			spans++;
+			kept += e.kept_p == "true" ? 1 : 0;
+		}
+	EXPECT_EQ(spans, size_t(CALLS)) << t.text;
+	EXPECT_EQ(kept, spans) << t.text;
+}
+
+/* A P that runs out of goroutines asks the poller, without blocking,
+ * before it gives itself up: at procs 1, main writes a byte to a Unix
+ * socket and waits on a channel; the reader parked on the other end is
+ * ready by then, and the same P runs it at once.  Were that poll missing,
+ * the P would spin, stop ("P stop") and only then find the reader from a
+ * blocking poll: one P stop per round. */
+TEST(trace, a_p_out_of_work_takes_ready_goroutines_from_the_poller)
+{
+	constexpr int ROUNDS = 200;
+	std::string path = temp_path("poll_nb");
+	std::string sock = temp_path("poll_nb_sock");
+	std::remove(sock.c_str());
+	size_t bytes = 0;
+	gort::run(
+		[&] {
+			auto lr = gort::net::listen("unix", sock);
+			ASSERT_FALSE(lr.err);
+			gort::net::listener ln = lr.value;
+			auto dr = gort::net::dial("unix", sock);
+			ASSERT_FALSE(dr.err);
+			gort::net::conn c = dr.value;
+			auto ar = ln.accept();
+			ASSERT_FALSE(ar.err);
+			gort::net::conn s = ar.value;
+			gort::chan<int> got(0);
+			gort::go([&] {
+				char buf[1];
+				for (int i = 0; i < ROUNDS; i++) {
+					auto r = s.read(buf, 1);
+					if (r.err)
+						break;
+					bytes += r.value;
+					got.send(i);
+				}
+				got.close();
+			});
+			ASSERT_TRUE(gort::trace_start(path.c_str()));
+			for (int i = 0; i < ROUNDS; i++) {
+				ASSERT_FALSE(c.write("x").err);
+				ASSERT_EQ(got.recv(), i);
+			}
+			ASSERT_TRUE(gort::trace_stop());
+			EXPECT_FALSE(got.recv().has_value());
+			c.close();
+			s.close();
+			ln.close();
+		},
+		gort::config{.procs = 1});
+	std::remove(sock.c_str());
+	EXPECT_EQ(bytes, size_t(ROUNDS));
+	trace_file t = load(path);
+	std::remove(path.c_str());
+	size_t stops = 0, ready = 0;
+	for (const ev &e : t.events) {
+		stops += e.cat == "proc" && e.name == "P stop" ? 1 : 0;
+		ready +=
+			e.cat == "netpoll" && e.name == "netpoll ready" ? 1 : 0;
+	}
+	/* Each round's reader is woken by the poller; the P rarely stops
+	 * (a byte not yet readable when the P looked, a slow sanitizer
+	 * build): at most a quarter of the rounds, against all of them
+	 * without the poll. */
+	EXPECT_GE(ready, size_t(ROUNDS / 2)) << t.text;
+	EXPECT_LT(stops, size_t(ROUNDS / 4)) << t.text;
+}
+
 TEST(trace, the_memory_cap_drops_events_and_the_file_stays_valid)
 {
 	::setenv("GORT_TRACE_MAX_MB", "1", 1);
