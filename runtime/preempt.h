@@ -10,6 +10,10 @@
  *   2. asynchronously: sysmon sends SIGURG to the G's M with tgkill
  *      (coalesced per M by mp->preempt_sent; mp->preempt_gen counts the
  *      signals handled, accepted or declined).
+ * A slice runs on while its G is in a blocking call (gort::blocking()
+ * leaves the P in the syscall state, its schedtick unmoved).  A G whose
+ * slice ends there is asked through p->exit_yield instead, and yields as
+ * it takes the P back (syscall.cpp, case 1).
  *
  * The SIGURG handler never switches goroutines.  At a safe point it saves
  * the whole interrupted context (general, flag, FP and vector registers,

@@ -366,7 +366,8 @@ i64 preempt_watch(i64 now)
 	u32 procs = sched.procs.load(std::memory_order_acquire);
 	for (u32 i = 0; i < procs; i++) {
 		p *pp = sched.allp[i];
-		if (pp->status.load(relaxed) != pstatus::running) {
+		pstatus st = pp->status.load(relaxed);
+		if (st != pstatus::running && st != pstatus::syscall) {
 			pp->sysmon_asked = 0;
 			continue;
 		}
@@ -393,8 +394,15 @@ i64 preempt_watch(i64 now)
 				   now < pp->sysmon_again) {
 				at = pp->sysmon_again; /* still unanswered */
 			} else {
-				pp->sysmon_signalled =
-					preemptone(pp, pp->sysmon_asked == 0);
+				if (st == pstatus::syscall) {
+					/* Its G is in a blocking call: it
+					 * yields on taking the P back. */
+					pp->exit_yield.store(t + 1, relaxed);
+					pp->sysmon_signalled = false;
+				} else {
+					pp->sysmon_signalled = preemptone(
+						pp, pp->sysmon_asked == 0);
+				}
 				pp->sysmon_asked = now;
 				pp->sysmon_again = now + slice;
 				at = pp->sysmon_again;

@@ -218,6 +218,11 @@ struct p {
 	i64 sysmon_asked = 0;
 	i64 sysmon_again = 0;
 	bool sysmon_signalled = false;
+	/* sysmon's request that the G in a blocking call on this P yield
+	 * when it takes the P back (exitsyscall): its slice ended while
+	 * other work waited.  The slice's schedtick + 1, so that a request
+	 * left over from an earlier slice matches nothing (0: none). */
+	std::atomic<u32> exit_yield{0};
 	std::atomic<u32> syscalltick{0}; /* bumped by each entersyscall */
 	u32 sysmon_tick = 0;		 /* sysmon's: syscalltick it saw */
 	i64 sysmon_when = 0;		 /* sysmon's: when it saw it */

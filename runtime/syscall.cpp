@@ -10,6 +10,11 @@
  *
  * Leaving, in order of preference:
  *   1. the old P is still in the syscall state: take it back by CAS;
+ *      then yield if sysmon asked (p->exit_yield).  The time slice runs
+ *      on through the call (the P's schedtick does not move), as in Go:
+ *      a G that spends its time in short calls would otherwise keep its
+ *      P for ever, since sysmon, once backed off past the calls' length,
+ *      never sees one call twice to retake the P;
  *   2. an idle P: take it;
  *   3. none: queue the G on the global run queue and let this M sleep in
  *      the idle-M cache (the scheduler context does it: the G must be off
@@ -69,6 +74,15 @@ static void resume_on(m *mp, g *gp, p *pp)
 	trace_ev(pp, trace_ev_type::go_start, gp->goid);
 }
 
+/* Case 1 found sysmon's request (p->exit_yield): yield if it is for
+ * this slice.  Context: @gp running on @pp again. */
+static GORT_NOINLINE void exitsyscall_yield(p *pp)
+{
+	u32 want = pp->schedtick.load(relaxed) + 1;
+	if (pp->exit_yield.exchange(0, relaxed) == want)
+		gosched_traced(trace_ev_type::go_preempt);
+}
+
 void exitsyscall()
 {
 	m *mp = current_m();
@@ -82,6 +96,8 @@ void exitsyscall()
 	    pp->status.compare_exchange_strong(want, pstatus::running,
 					       std::memory_order_acq_rel)) {
 		resume_on(mp, gp, pp); /* 1: the P waited for us */
+		if (unlikely(pp->exit_yield.load(relaxed) != 0))
+			exitsyscall_yield(pp);
 		return;
 	}
 	lock(&sched.lock);

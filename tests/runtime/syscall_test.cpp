@@ -187,6 +187,49 @@ TEST(blocking, gort_operations_inside_act_as_a_plain_threads)
 		gort::config{.procs = 1});
 }
 
+/* A goroutine that spends its time in short blocking calls keeps taking
+ * its own P back (exitsyscall's first case), and sysmon, once backed off
+ * to its 10 ms period, never sees one 1 ms call on two looks, so it never
+ * retakes the P.  The slice still ends: the G yields as it takes the P
+ * back once its 10 ms are over, and the goroutine waiting for that P
+ * runs about once a slice.  Without that it waited for all 150 calls.
+ * procs 1: main first spins alone for 50 ms, so that sysmon, finding
+ * nothing to do, backs off to its longest period. */
+TEST(blocking, short_calls_in_a_loop_still_end_their_time_slice)
+{
+	constexpr int CALLS = 150;
+	int turns_seen = 0;
+	gort::run(
+		[&] {
+			auto until = std::chrono::steady_clock::now() + 50ms;
+			while (std::chrono::steady_clock::now() < until) {
+			}
+			std::atomic<bool> stop{false};
+			std::atomic<long> turns{0};
+			gort::wait_group wg;
+			wg.add(1);
+			gort::go([&] {
+				while (!stop.load()) {
+					turns++;
+					gort::yield();
+				}
+				wg.done();
+			});
+			for (int i = 0; i < CALLS; i++) {
+				long before = turns.load();
+				gort::blocking([] { return ::usleep(1000); });
+				turns_seen += turns.load() != before ? 1 : 0;
+			}
+			stop = true;
+			wg.wait();
+		},
+		gort::config{.procs = 1});
+	std::printf("calls after which the other goroutine had run: %d of "
+		    "%d\n",
+		    turns_seen, CALLS);
+	EXPECT_GE(turns_seen, 3);
+}
+
 TEST(blocking, a_thousand_blocked_goroutines_keep_threads_bounded)
 {
 	int efd = ::eventfd(0, EFD_SEMAPHORE | EFD_CLOEXEC);
