@@ -10,14 +10,18 @@
 #include "proc_util.h"
 
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <stdexcept>
 #include <string>
 #include <sys/eventfd.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <thread>
 #include <unistd.h>
 
 using namespace std::chrono_literals;
@@ -336,6 +340,72 @@ TEST(os, write_file_then_read_file_round_trip)
 		EXPECT_TRUE(none.empty());
 	});
 	::unlink(path.c_str());
+}
+
+/* read_file() goes through the hand-off: at procs 1, its open() of a
+ * FIFO waits for a writer, and only another goroutine can be that
+ * writer.  Without the hand-off the P would wait in open() with the
+ * reader: a watchdog thread then opens the FIFO itself after 20 s, so
+ * that the test fails instead of hanging. */
+TEST(os, read_file_of_a_fifo_does_not_stop_other_goroutines_at_procs_1)
+{
+	std::string path = "/tmp/gort-os-fifo-" + std::to_string(::getpid());
+	::unlink(path.c_str());
+	ASSERT_EQ(::mkfifo(path.c_str(), 0600), 0);
+	std::atomic<bool> done{false}, rescued{false};
+	std::thread watchdog([&] {
+		auto give_up = std::chrono::steady_clock::now() + 20s;
+		while (!done.load() &&
+		       std::chrono::steady_clock::now() < give_up)
+			std::this_thread::sleep_for(10ms);
+		if (done.load())
+			return;
+		rescued = true;
+		int fd = ::open(path.c_str(), O_WRONLY | O_NONBLOCK);
+		if (fd >= 0)
+			::close(fd);
+	});
+	std::string got;
+	bool written = false;
+	gort::run(
+		[&] {
+			gort::wait_group wg;
+			wg.add(2);
+			gort::go([&] {
+				auto [data, err] = gort::os::read_file(path);
+				EXPECT_FALSE(err);
+				got = data;
+				wg.done();
+			});
+			/* Runs only if the reader's P was handed off. */
+			gort::go([&] {
+				auto give_up =
+					std::chrono::steady_clock::now() + 20s;
+				int fd;
+				/* ENXIO: the reader has not opened it yet. */
+				while ((fd = ::open(path.c_str(),
+						    O_WRONLY | O_NONBLOCK)) <
+					       0 &&
+				       errno == ENXIO && !rescued.load() &&
+				       std::chrono::steady_clock::now() <
+					       give_up)
+					gort::yield();
+				if (fd >= 0) {
+					written = ::write(fd, "fifo data", 9) ==
+						  9;
+					::close(fd);
+				}
+				wg.done();
+			});
+			wg.wait();
+		},
+		gort::config{.procs = 1});
+	done = true;
+	watchdog.join();
+	::unlink(path.c_str());
+	EXPECT_FALSE(rescued.load()) << "the reader kept the only P";
+	EXPECT_TRUE(written);
+	EXPECT_EQ(got, "fifo data");
 }
 
 TEST(os, waiting_for_a_child_does_not_stop_other_goroutines_at_procs_1)

@@ -426,6 +426,24 @@ TEST(trace, blocking_long_hands_its_p_off_at_once)
 					       << t.text;
 }
 
+/* Name resolution goes through the hand-off (getaddrinfo may wait on
+ * the network): resolving a name shows as a syscall span. */
+TEST(trace, resolving_a_name_is_a_blocking_call)
+{
+	std::string path = temp_path("resolve");
+	gort::run(
+		[&] {
+			ASSERT_TRUE(gort::trace_start(path.c_str()));
+			auto r = gort::net::resolve("tcp", "localhost:80");
+			ASSERT_TRUE(gort::trace_stop());
+			EXPECT_FALSE(r.err) << r.err.message();
+		},
+		gort::config{.procs = 1});
+	trace_file t = load(path);
+	std::remove(path.c_str());
+	EXPECT_GE(count_cat(t, "syscall", "X"), 1u) << t.text;
+}
+
 /* A call whose P was handed off, returning while a P is idle, takes that
  * P and goes on (exitsyscall's second case): its syscall span says
  * kept_p.  Without that case it would queue itself and wait (kept_p
