@@ -234,6 +234,47 @@ TEST(blocking, short_calls_in_a_loop_still_end_their_time_slice)
 	EXPECT_GE(turns_seen, 3);
 }
 
+/* A short call hands nothing off: its P waits in the syscall state and
+ * the call takes it back.  procs 1: a goroutine counts and yields, ready
+ * to run on the P the moment it is handed off; across 1,000 getppid()
+ * calls it runs after only a few of them (a slice ending, a rare sysmon
+ * retake).  Were every call to hand its P off, it would run after
+ * nearly every one. */
+TEST(blocking, a_short_call_hands_nothing_off)
+{
+	constexpr int CALLS = 1000;
+	int ran_after = 0;
+	gort::run(
+		[&] {
+			std::atomic<bool> stop{false};
+			std::atomic<long> turns{0};
+			gort::wait_group wg;
+			wg.add(1);
+			gort::go([&] {
+				while (!stop.load()) {
+					turns++;
+					gort::yield();
+				}
+				wg.done();
+			});
+			gort::yield(); /* the counter is running */
+			for (int i = 0; i < CALLS; i++) {
+				long before = turns.load();
+				EXPECT_GT(gort::blocking(
+						  [] { return ::getppid(); }),
+					  0);
+				ran_after += turns.load() != before ? 1 : 0;
+			}
+			stop = true;
+			wg.wait();
+		},
+		gort::config{.procs = 1});
+	std::printf("calls after which the other goroutine had run: %d of "
+		    "%d\n",
+		    ran_after, CALLS);
+	EXPECT_LT(ran_after, CALLS / 4);
+}
+
 TEST(blocking, a_thousand_blocked_goroutines_keep_threads_bounded)
 {
 	int efd = ::eventfd(0, EFD_SEMAPHORE | EFD_CLOEXEC);
