@@ -58,6 +58,13 @@ std::string addr::string() const
 	}
 	case AF_INET6: {
 		auto in6 = reinterpret_cast<const sockaddr_in6 *>(sa);
+		if (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr)) {
+			/* An IPv4 peer of a dual-stack socket: Go prints it
+			 * as IPv4. */
+			::inet_ntop(AF_INET, &in6->sin6_addr.s6_addr[12], buf,
+				    sizeof(buf));
+			return std::string(buf) + ":" + std::to_string(port());
+		}
 		::inet_ntop(AF_INET6, &in6->sin6_addr, buf, sizeof(buf));
 		/* Appends, not operator+ chains: g++ 12 at -O3 warns falsely
 		 * (-Wrestrict) about "[" + std::string. */
@@ -83,6 +90,12 @@ std::string addr::string() const
 } // namespace gort::net
 
 namespace gort::net::detail {
+
+void set_v6only(int fd, const net_kind &kind)
+{
+	int only = kind.family == AF_INET6 ? 1 : 0;
+	::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &only, sizeof(only));
+}
 
 result<net_kind> parse_network(std::string_view network, bool datagram_ok,
 			       bool stream_ok)
@@ -192,18 +205,27 @@ std::error_code resolve_all(const net_kind &kind, std::string_view address,
 	unsigned char ip[16];
 	if (numeric_port) {
 		if (host.empty()) {
-			/* Listen: every address; dial: this machine. */
-			if (kind.family != AF_INET6) {
-				in_addr a = {htonl(passive ? INADDR_ANY
-							   : INADDR_LOOPBACK)};
-				out[(*n)++] =
-					ip_addr(kind.name, AF_INET, &a, port);
-			}
-			if (kind.family != AF_INET && *n < max) {
-				const in6_addr &a = passive ? in6addr_any
-							    : in6addr_loopback;
-				out[(*n)++] =
-					ip_addr(kind.name, AF_INET6, &a, port);
+			/* Listen: every address, IPv6's first, as Go: with
+			 * no family named, an IPv6 wildcard socket takes
+			 * IPv4 too (set_v6only), and IPv4's alone is the
+			 * fallback where IPv6 is missing.  Dial: this
+			 * machine, IPv4 first. */
+			bool v6_first = passive && kind.family == AF_UNSPEC;
+			for (int pass = 0; pass < 2 && *n < max; pass++) {
+				bool v6 = (pass == 0) == v6_first;
+				if (v6 && kind.family != AF_INET) {
+					const in6_addr &a =
+						passive ? in6addr_any
+							: in6addr_loopback;
+					out[(*n)++] = ip_addr(
+						kind.name, AF_INET6, &a, port);
+				} else if (!v6 && kind.family != AF_INET6) {
+					in_addr a = {htonl(
+						passive ? INADDR_ANY
+							: INADDR_LOOPBACK)};
+					out[(*n)++] = ip_addr(
+						kind.name, AF_INET, &a, port);
+				}
 			}
 			return {};
 		}

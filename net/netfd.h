@@ -68,6 +68,9 @@ struct net_kind {
 };
 result<net_kind> parse_network(std::string_view network, bool datagram_ok,
 			       bool stream_ok);
+/* An IPv6 socket @fd for @kind: "tcp" and "udp" take IPv4 too (dual
+ * stack, as Go's listeners); "tcp6" and "udp6" only IPv6. */
+void set_v6only(int fd, const net_kind &kind);
 /* Every address @address names for @kind; @passive: for listening (an
  * empty host means every address rather than the loopback). */
 std::error_code resolve_all(const net_kind &kind, std::string_view address,

@@ -108,6 +108,8 @@ result<listener> listen(std::string_view network, std::string_view address)
 		if (family != AF_UNIX)
 			::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one,
 				     sizeof(one));
+		if (family == AF_INET6)
+			detail::set_v6only(fd, kind);
 		if (::bind(fd, static_cast<const sockaddr *>(a.raw()),
 			   a.raw_len()) != 0 ||
 		    ::listen(fd, INT_MAX) != 0) { /* capped at somaxconn */

@@ -5,6 +5,8 @@
 #include "net/netfd.h"
 
 #include <cerrno>
+#include <cstring>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -31,6 +33,8 @@ result<packet_conn> listen_packet(std::string_view network,
 			err = errno_code(errno);
 			continue;
 		}
+		if (family == AF_INET6)
+			detail::set_v6only(fd, kind);
 		if (::bind(fd, static_cast<const sockaddr *>(a.raw()),
 			   a.raw_len()) != 0) {
 			err = errno_code(errno);
@@ -86,11 +90,28 @@ result<std::size_t> packet_conn::write_to(const void *buf, std::size_t len,
 	detail::netfd *nfd = fd_.get();
 	if (nfd == nullptr || !nfd->acquire())
 		return {0, errc::closed};
+	/* An IPv4 destination from an IPv6 (dual-stack) socket goes as
+	 * the IPv4-mapped address ::ffff:a.b.c.d. */
+	const void *dst = to.raw();
+	socklen_t dst_len = to.raw_len();
+	sockaddr_in6 mapped = {};
+	auto own = static_cast<const sockaddr *>(nfd->laddr.raw());
+	auto dst4 = static_cast<const sockaddr_in *>(dst);
+	if (!nfd->laddr.empty() && own->sa_family == AF_INET6 &&
+	    dst_len >= sizeof(sockaddr_in) && dst4->sin_family == AF_INET) {
+		mapped.sin6_family = AF_INET6;
+		mapped.sin6_port = dst4->sin_port;
+		mapped.sin6_addr.s6_addr[10] = 0xff;
+		mapped.sin6_addr.s6_addr[11] = 0xff;
+		std::memcpy(&mapped.sin6_addr.s6_addr[12], &dst4->sin_addr, 4);
+		dst = &mapped;
+		dst_len = sizeof(mapped);
+	}
 	result<std::size_t> r{0, nfd->check(rt::POLL_W)};
 	while (!r.err) {
-		ssize_t n = ::sendto(nfd->sysfd, buf, len, MSG_NOSIGNAL,
-				     static_cast<const sockaddr *>(to.raw()),
-				     to.raw_len());
+		ssize_t n =
+			::sendto(nfd->sysfd, buf, len, MSG_NOSIGNAL,
+				 static_cast<const sockaddr *>(dst), dst_len);
 		if (n >= 0) {
 			r.value = std::size_t(n);
 			break;

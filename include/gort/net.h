@@ -20,7 +20,9 @@
  * Addresses are Go's: "host:port" with host an IPv4 literal, a bracketed
  * IPv6 literal ("[::1]:80"), a name ("localhost:80", resolved with
  * getaddrinfo off the goroutine's processor, see gort/blocking.h), or
- * empty (":0": every address, port chosen by the kernel).  Unix sockets
+ * empty (":0": every address, port chosen by the kernel; with "tcp" or
+ * "udp" one IPv6 socket takes IPv4 too, as in Go, and an IPv4 peer's
+ * address prints as IPv4).  Unix sockets
  * take a path; a path starting with '@' is in the abstract namespace.
  * Networks: "tcp", "tcp4", "tcp6", "udp", "udp4", "udp6", "unix".
  *

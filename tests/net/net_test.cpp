@@ -1045,6 +1045,47 @@ TEST(net, dial_with_a_timeout_to_a_listening_port)
 	});
 }
 
+/* A dial whose handshake does not finish in time fails with the timeout
+ * error.  A listener with a full accept queue (backlog 0, one connection
+ * queued, nobody accepting) makes Linux drop further SYNs, so the
+ * client waits for a retransmission a second away. */
+TEST(net, dial_that_cannot_finish_in_time_times_out)
+{
+	int lfd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	ASSERT_GE(lfd, 0);
+	sockaddr_in sa = {};
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	socklen_t len = sizeof(sa);
+	ASSERT_EQ(::bind(lfd, reinterpret_cast<sockaddr *>(&sa), len), 0);
+	ASSERT_EQ(::listen(lfd, 0), 0);
+	ASSERT_EQ(::getsockname(lfd, reinterpret_cast<sockaddr *>(&sa), &len),
+		  0);
+	/* Fill the queue: non-blocking, since a connect whose SYN is
+	 * dropped would wait. */
+	std::vector<int> fillers;
+	for (int i = 0; i < 3; i++) {
+		int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+		ASSERT_GE(fd, 0);
+		(void)::connect(fd, reinterpret_cast<sockaddr *>(&sa),
+				sizeof(sa));
+		fillers.push_back(fd);
+	}
+	std::string where = "127.0.0.1:" + std::to_string(ntohs(sa.sin_port));
+	gort::run([&] {
+		auto t0 = clk::now();
+		auto d = net::dial("tcp", where, 200ms);
+		auto took = clk::now() - t0;
+		EXPECT_EQ(d.err, net::errc::timeout) << d.err.message();
+		EXPECT_FALSE(d.value);
+		EXPECT_GE(took, 150ms);
+		EXPECT_LT(took, 5s);
+	});
+	for (int fd : fillers)
+		::close(fd);
+	::close(lfd);
+}
+
 TEST(net, ipv6_loopback)
 {
 	if (!have_ipv6_loopback())
@@ -1133,22 +1174,83 @@ TEST(net, addresses_round_trip_and_match_the_connection)
 	});
 }
 
+/* An empty host listens on every address of both families, as Go's
+ * ":0" does: one IPv6 wildcard socket that takes IPv4 too (where IPv6
+ * exists; IPv4's wildcard alone otherwise).  An IPv4 peer shows as
+ * IPv4, and a UDP reply to it goes back through the same socket. */
 TEST(net, listen_with_an_empty_host_takes_every_address)
 {
-	gort::run([] {
+	const bool v6 = have_ipv6_loopback();
+	gort::run([v6] {
 		auto l = net::listen("tcp", ":0");
 		ASSERT_TRUE(ok(l.err));
 		net::listener ln = l.value;
 		int port = ln.address().port();
 		ASSERT_GT(port, 0);
-		auto d = net::dial("tcp", "127.0.0.1:" + std::to_string(port));
-		ASSERT_TRUE(ok(d.err));
-		auto a = ln.accept();
-		EXPECT_TRUE(ok(a.err));
-		net::conn c = d.value, s = a.value;
-		c.close();
-		s.close();
+		const std::string p = std::to_string(port);
+		EXPECT_EQ(ln.address().string(),
+			  (v6 ? "[::]:" : "0.0.0.0:") + p);
+		std::vector<std::string> peers = {"127.0.0.1:" + p};
+		if (v6)
+			peers.push_back("[::1]:" + p);
+		for (const std::string &to : peers) {
+			bool is6 = to[0] == '[';
+			auto d = net::dial(is6 ? "tcp6" : "tcp4", to);
+			ASSERT_TRUE(ok(d.err)) << to;
+			auto a = ln.accept();
+			ASSERT_TRUE(ok(a.err)) << to;
+			net::conn c = d.value, s = a.value;
+			EXPECT_EQ(s.remote_addr().string(),
+				  c.local_addr().string());
+			EXPECT_EQ(s.remote_addr().string().rfind(
+					  is6 ? "[::1]:" : "127.0.0.1:", 0),
+				  0u)
+				<< s.remote_addr().string();
+			EXPECT_TRUE(ok(c.write("e").err));
+			char b = 0;
+			EXPECT_TRUE(ok(s.read(&b, 1).err));
+			EXPECT_EQ(b, 'e');
+			c.close();
+			s.close();
+		}
 		ln.close();
+
+		auto u = net::listen_packet("udp", ":0");
+		ASSERT_TRUE(ok(u.err));
+		net::packet_conn srv = u.value;
+		const std::string up = std::to_string(srv.local_addr().port());
+		std::vector<std::pair<const char *, std::string>> clients = {
+			{"udp4", "127.0.0.1:0"}};
+		if (v6)
+			clients.push_back({"udp6", "[::1]:0"});
+		for (auto &[network, from] : clients) {
+			auto cl = net::listen_packet(network, from);
+			ASSERT_TRUE(ok(cl.err)) << network;
+			net::packet_conn c = cl.value;
+			bool is6 = from[0] == '[';
+			auto to = net::resolve(
+				network, (is6 ? "[::1]:" : "127.0.0.1:") + up);
+			ASSERT_TRUE(ok(to.err));
+			ASSERT_TRUE(ok(c.write_to("q", 1, to.value).err));
+			char b = 0;
+			net::addr sender;
+			auto r = srv.read_from(&b, 1, &sender);
+			ASSERT_TRUE(ok(r.err)) << network;
+			EXPECT_EQ(b, 'q');
+			EXPECT_EQ(sender.string(), c.local_addr().string());
+			ASSERT_TRUE(ok(srv.write_to("r", 1, sender).err));
+			/* The reply by the sender's address as written, too. */
+			auto again = net::resolve(network, sender.string());
+			ASSERT_TRUE(ok(again.err)) << sender.string();
+			ASSERT_TRUE(ok(srv.write_to("s", 1, again.value).err));
+			for (char want : {'r', 's'}) {
+				auto rr = c.read_from(&b, 1);
+				ASSERT_TRUE(ok(rr.err)) << network;
+				EXPECT_EQ(b, want) << network;
+			}
+			c.close();
+		}
+		srv.close();
 	});
 }
 
