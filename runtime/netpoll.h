@@ -19,12 +19,17 @@
  *
  * How the backends map onto it: a readiness backend (epoll, kqueue)
  * reports "descriptor D may now be read/written" and the goroutine retries
- * the non-blocking call.  A completion backend (IOCP) submits the
- * overlapped operation before waiting and reports "operation on D
- * finished"; the goroutine then collects the result instead of retrying.
- * Both only need "wake the goroutine waiting on D in direction R/W", which
- * is what netpoll_ready() does, so the generic part (netpoll.cpp) and its
- * callers (net/) stay the same.
+ * the non-blocking call; net/ is written that way (it calls recv() and
+ * waits on EAGAIN).  A completion backend (IOCP) keeps that contract by
+ * polling for readiness through the completion port: netpoll_backend_open()
+ * associates the socket with the port and keeps one AFD_POLL request
+ * (IOCTL_AFD_POLL, what wepoll and libuv use) outstanding per socket; its
+ * completion is the readiness event, handed to netpoll_ready() like an
+ * epoll event, and the backend re-arms it.  So netpoll.cpp and net/ stay
+ * the same.  Overlapped reads and writes into the caller's buffer (Go's
+ * way on Windows, with an I/O path of its own in internal/poll) would
+ * need net/ to hand its buffers to the backend: a different operation
+ * interface, which this one does not try to be.
  *
  * A poll_desc (pd) is the runtime's record of one registered descriptor.
  * pds are never freed, only reused, so a late event or timer for a
