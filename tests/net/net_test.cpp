@@ -654,6 +654,43 @@ TEST(net, close_wakes_a_blocked_read_and_a_second_close_fails)
 		gort::config{.procs = 1});
 }
 
+/* The same for a writer blocked on a full socket buffer: close() wakes
+ * it with the closed error and the count of what it did write. */
+TEST(net, close_wakes_a_blocked_write)
+{
+	gort::run(
+		[] {
+			auto t = loopback_pair();
+			ASSERT_TRUE(t.client && t.server);
+			int small = 4096;
+			ASSERT_EQ(::setsockopt(t.client.fd(), SOL_SOCKET,
+					       SO_SNDBUF, &small,
+					       sizeof(small)),
+				  0);
+			ASSERT_EQ(::setsockopt(t.server.fd(), SOL_SOCKET,
+					       SO_RCVBUF, &small,
+					       sizeof(small)),
+				  0);
+			const std::size_t size = std::size_t(16) << 20;
+			gort::chan<int> writing(0);
+			gort::chan<net::result<std::size_t>> res(1);
+			gort::go([c = t.client, writing, res, size]() mutable {
+				std::vector<char> data(size, 'w');
+				writing.send(1);
+				res.send(c.write(data.data(), data.size()));
+			});
+			writing.recv(); /* procs 1: the writer is parked */
+			EXPECT_TRUE(ok(t.client.close()));
+			auto r = recv_within(res, 20s);
+			ASSERT_TRUE(r.has_value());
+			EXPECT_TRUE(is_err(r->err, net::errc::closed));
+			EXPECT_GT(r->value, 0u);
+			EXPECT_LT(r->value, size);
+			EXPECT_TRUE(ok(t.server.close()));
+		},
+		gort::config{.procs = 1});
+}
+
 TEST(net, close_wakes_a_blocked_accept_and_a_blocked_read_from)
 {
 	gort::run(
