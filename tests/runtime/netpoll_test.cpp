@@ -472,6 +472,80 @@ TEST(netpoll, an_earlier_timer_breaks_a_blocked_poll)
 }
 
 /*
+ * New work wakes a runtime whose only activity is an M asleep in the
+ * poller: once that M is seen in epoll_wait (procs 1, a goroutine parked
+ * on a pipe, main parked on a channel), a plain thread starts a
+ * goroutine that releases main.  It must run within seconds, not when
+ * the pipe next has data: a watchdog writes to the pipe after 10 s,
+ * which lets the test end and fail instead of hanging.
+ */
+TEST(netpoll, new_work_wakes_a_runtime_asleep_in_the_poller)
+{
+	int fds[2];
+	ASSERT_EQ(::pipe2(fds, O_NONBLOCK | O_CLOEXEC), 0);
+	std::thread foreign;
+	std::atomic<bool> poller_seen{false}, ran{false}, rescued{false};
+	std::atomic<std::int64_t> ran_after_ns{-1};
+	gort::run(
+		[&] {
+			int err = 0;
+			rt::poll_desc *pd = rt::netpoll_open(fds[0], &err);
+			ASSERT_NE(pd, nullptr) << std::strerror(err);
+			int epfd = runtime_epfd();
+			ASSERT_GE(epfd, 0) << "the runtime's epoll descriptor";
+			gort::wait_group wg;
+			wg.add(1);
+			gort::go([&] {
+				rt::netpoll_wait(pd, rt::POLL_R);
+				wg.done();
+			});
+			gort::chan<int> done(1);
+			foreign = std::thread([&, done, epfd] {
+				auto give_up = clk::now() + 8s;
+				bool seen;
+				while (!(seen = poller_asleep(epfd)) &&
+				       clk::now() < give_up)
+					std::this_thread::sleep_for(1ms);
+				poller_seen.store(seen);
+				auto t0 = clk::now();
+				gort::go([&, done, t0] {
+					ran_after_ns.store(
+						std::chrono::duration_cast<
+							std::chrono::
+								nanoseconds>(
+							clk::now() - t0)
+							.count());
+					ran.store(true);
+					done.send(1);
+				});
+				auto rescue_at = clk::now() + 10s;
+				while (!ran.load() && clk::now() < rescue_at)
+					std::this_thread::sleep_for(1ms);
+				if (!ran.load()) {
+					rescued.store(true);
+					(void)!::write(fds[1], "r", 1);
+				}
+			});
+			done.recv();
+			/* Release the reader (if the watchdog did not). */
+			if (!rescued.load()) {
+				ASSERT_EQ(::write(fds[1], "x", 1), 1);
+			}
+			wg.wait();
+			rt::netpoll_close(pd);
+		},
+		gort::config{.procs = 1});
+	if (foreign.joinable())
+		foreign.join();
+	::close(fds[0]);
+	::close(fds[1]);
+	EXPECT_TRUE(poller_seen.load()) << "the M never slept in epoll_wait";
+	EXPECT_FALSE(rescued.load())
+		<< "the new goroutine waited for the poller's next event";
+	EXPECT_LT(std::chrono::nanoseconds(ran_after_ns.load()), 5s);
+}
+
+/*
  * A descriptor is registered once, for both directions, edge-triggered:
  * the kernel's view (the epoll fdinfo) says EPOLLET and not EPOLLONESHOT.
  * An edge that comes while nobody waits is latched (PD_READY), so the
