@@ -671,10 +671,10 @@ TEST(net, close_wakes_a_blocked_write)
 					       SO_RCVBUF, &small,
 					       sizeof(small)),
 				  0);
-			const std::size_t size = std::size_t(16) << 20;
+			constexpr std::size_t size = std::size_t(16) << 20;
 			gort::chan<int> writing(0);
 			gort::chan<net::result<std::size_t>> res(1);
-			gort::go([c = t.client, writing, res, size]() mutable {
+			gort::go([c = t.client, writing, res]() mutable {
 				std::vector<char> data(size, 'w');
 				writing.send(1);
 				res.send(c.write(data.data(), data.size()));
