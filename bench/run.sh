@@ -8,6 +8,8 @@
 #   --quick: minimal times, for CI smoke; --pairs: only the paired rounds.
 # GORT_BENCH_BIN: another gort_bench to run (default: the release build's).
 # GORT_BENCH_ROUNDS: paired rounds for the procs-2 and network rows (5).
+# GORT_BENCH_PAIRS: a regular expression; only the paired groups whose
+#   line below matches it run (e.g. netecho, or 'spawn|mutex').
 #
 # Paired rounds.  On a shared VM the cost of a cache line crossing
 # between the two vCPUs changes from minute to minute (about 20 ns one
@@ -168,6 +170,7 @@ for r in $(seq 1 "$rounds"); do
 	: >"$figs"
 	go_out=
 	for group in "${pair_groups[@]}"; do
+		[[ "$group" =~ ${GORT_BENCH_PAIRS:-.} ]] || continue
 		"$bin" --benchmark_filter="${group%@*}" \
 			--benchmark_min_time="$min_time" 2>/dev/null >>"$figs"
 		go_out+=$(GORT_GO_PROGRAMS="${group#*@}" bash "$here/go/run.sh")
