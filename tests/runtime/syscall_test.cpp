@@ -8,6 +8,7 @@
 
 #include "../race_build.h"
 #include "proc_util.h"
+#include "runtime/proc.h"
 
 #include <atomic>
 #include <chrono>
@@ -343,6 +344,17 @@ TEST(blocking, idle_threads_beyond_the_cache_exit)
 		},
 		gort::config{.procs = 1, .idle_thread_timeout = 20ms});
 	::close(efd);
+}
+
+/* The limit is Go's 10,000 threads unless the config says otherwise. */
+TEST(blocking, the_thread_limit_defaults_to_10000)
+{
+	unsigned seen = 0;
+	gort::run([&] { seen = gort::rt::sched.max_threads; });
+	EXPECT_EQ(seen, 10000u);
+	gort::run([&] { seen = gort::rt::sched.max_threads; },
+		  gort::config{.max_threads = 50});
+	EXPECT_EQ(seen, 50u);
 }
 
 TEST(blocking, exceeding_the_thread_limit_is_a_clear_fatal_error)
