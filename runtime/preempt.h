@@ -71,6 +71,10 @@ void preempt_thread_init(m *mp);
  * needs watching. */
 i64 preempt_watch(i64 now);
 
+/* Up to @max of the interrupted pcs of the last asynchronous
+ * preemptions (at most 64), newest first; for the tests. */
+u32 preempt_recent_pcs(uptr *out, u32 max);
+
 /* A cooperative preemption point: yield if sysmon asked.  Hot paths
  * look at preempt_requests first (one load of a rarely written word). */
 void preempt_check();

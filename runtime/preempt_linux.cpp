@@ -183,6 +183,26 @@ static bool preempt_at(g *gp, ucontext_t *uc)
 	return true;
 }
 
+/* Where the last PREEMPT_PCS accepted preemptions stopped their
+ * goroutines, for the tests (preempt_recent_pcs()).  Written by the
+ * handler: an atomic add and a store. */
+static constexpr u32 PREEMPT_PCS = 64;
+static std::atomic<uptr> g_pcs[PREEMPT_PCS];
+static std::atomic<u32> g_npcs{0};
+
+u32 preempt_recent_pcs(uptr *out, u32 max)
+{
+	u32 n = g_npcs.load(std::memory_order_acquire);
+	u32 have = n < PREEMPT_PCS ? n : PREEMPT_PCS;
+	u32 k = 0;
+	for (u32 i = 0; i < have && k < max; i++) {
+		uptr pc = g_pcs[(n - 1 - i) % PREEMPT_PCS].load(relaxed);
+		if (pc != 0)
+			out[k++] = pc;
+	}
+	return k;
+}
+
 /* Requests the SIGURG handler declined (preempt_watch()). */
 static std::atomic<u32> g_declines{0};
 
@@ -230,8 +250,12 @@ static void sigurg_handler(int sig, siginfo_t *si, void *ucv)
 	}
 	if (mp != nullptr && mp->preempt_sent.exchange(false)) {
 		mp->preempt_gen.fetch_add(1, relaxed);
+		uptr pc = arch_sigctx_pc(uc);
 		if (!safe_point(mp, mp->curg, uc) || !preempt_at(mp->curg, uc))
 			preempt_declined();
+		else
+			g_pcs[g_npcs.fetch_add(1, relaxed) % PREEMPT_PCS].store(
+				pc, std::memory_order_release);
 	} else {
 		chain(sig, si, ucv); /* not ours: the program's own */
 	}

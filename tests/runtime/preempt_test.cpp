@@ -16,16 +16,20 @@
 
 #include "../race_build.h"
 #include "proc_util.h"
+#include "runtime/preempt.h"
 
 #include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <dlfcn.h>
 #include <gtest/gtest.h>
 #include <string>
+#include <thread>
 #include <unistd.h>
 #include <vector>
 
@@ -367,6 +371,260 @@ TEST(preempt, malloc_and_printf_heavy_goroutines_are_not_stopped_inside_libc)
 	EXPECT_GT(allocs, 0);
 	EXPECT_GT(prints, 0);
 	EXPECT_EQ(turns, 200);
+}
+
+extern "C" char __start_gort_text[];
+extern "C" char __stop_gort_text[];
+
+namespace {
+
+/* Ends the process with @what if not disarmed within @limit: a test whose
+ * failure is a deadlock fails instead of hanging. */
+class watchdog {
+public:
+	watchdog(std::chrono::seconds limit, const char *what)
+	    : what_(what), thread_([this, limit] {
+		      auto until = std::chrono::steady_clock::now() + limit;
+		      while (!done_.load()) {
+			      if (std::chrono::steady_clock::now() > until) {
+				      std::fprintf(stderr, "watchdog: %s\n",
+						   what_);
+				      std::_Exit(3);
+			      }
+			      std::this_thread::sleep_for(10ms);
+		      }
+	      })
+	{}
+	~watchdog()
+	{
+		done_ = true;
+		thread_.join();
+	}
+
+private:
+	const char *what_;
+	std::atomic<bool> done_{false};
+	std::thread thread_;
+};
+
+/* Spins for @d in the test's own code (preemptible text): mostly in
+ * the loop below, not in the clock's code (the vDSO, which is not). */
+__attribute__((noinline)) void spin_for(std::chrono::microseconds d)
+{
+	auto until = std::chrono::steady_clock::now() + d;
+	volatile unsigned sink = 0;
+	while (std::chrono::steady_clock::now() < until)
+		for (unsigned i = 0; i < 20000; i++)
+			sink = sink + i;
+}
+
+} // namespace
+
+/* Where asynchronous preemption stopped goroutines that spend most of
+ * their time in libc (printf, malloc) and some in their own code: every
+ * recorded pc lies in the program's own text, never in libc, the loader,
+ * libstdc++, libgcc or gort's own code (the gort_text section).  At
+ * procs 1 with 200 us slices, so there are many; the last 64 are kept. */
+TEST(preempt, goroutines_are_stopped_only_in_the_programs_own_code)
+{
+	NEEDS_ASYNC();
+	FILE *devnull = std::fopen("/dev/null", "w");
+	ASSERT_NE(devnull, nullptr);
+	/* Stopped inside libc holding one of its locks, a goroutine can
+	 * leave the others waiting for ever: fail, do not hang. */
+	watchdog w(60s, "goroutines stopped inside libc deadlocked");
+	gort::run(
+		[&] {
+			std::atomic<bool> stop{false};
+			gort::wait_group wg;
+			wg.add(3);
+			gort::go([&] {
+				long n = 0;
+				while (!stop.load(std::memory_order_relaxed)) {
+					std::fprintf(devnull, "%ld %f\n", n,
+						     n * 0.5);
+					n++;
+				}
+				wg.done();
+			});
+			gort::go([&] {
+				std::vector<std::string> keep;
+				while (!stop.load(std::memory_order_relaxed)) {
+					keep.emplace_back(100 + keep.size(),
+							  'x');
+					if (keep.size() > 500)
+						keep.clear();
+				}
+				wg.done();
+			});
+			gort::go([&] {
+				while (!stop.load(std::memory_order_relaxed))
+					spin_for(1ms);
+				wg.done();
+			});
+			gort::sleep(300ms);
+			stop = true;
+			wg.wait();
+		},
+		fast_slices());
+	std::fclose(devnull);
+	gort::rt::uptr pcs[64];
+	gort::rt::u32 n = gort::rt::preempt_recent_pcs(pcs, 64);
+	ASSERT_GT(n, 0u) << "no asynchronous preemption happened";
+	Dl_info self = {};
+	ASSERT_NE(::dladdr(reinterpret_cast<void *>(&spin_for), &self), 0);
+	const auto glo = reinterpret_cast<gort::rt::uptr>(__start_gort_text);
+	const auto ghi = reinterpret_cast<gort::rt::uptr>(__stop_gort_text);
+	for (gort::rt::u32 i = 0; i < n; i++) {
+		Dl_info in = {};
+		ASSERT_NE(::dladdr(reinterpret_cast<void *>(pcs[i]), &in), 0)
+			<< std::hex << pcs[i];
+		EXPECT_STREQ(in.dli_fname, self.dli_fname)
+			<< "stopped at " << std::hex << pcs[i] << " in "
+			<< (in.dli_sname != nullptr ? in.dli_sname : "?");
+		EXPECT_FALSE(pcs[i] >= glo && pcs[i] < ghi)
+			<< "stopped in gort's own code at " << std::hex
+			<< pcs[i];
+	}
+}
+
+/* An element type whose moves take 20 ms of the program's own code:
+ * a channel runs them under its lock, where a goroutine must not be
+ * preempted asynchronously (mp->locks). */
+struct slow_move {
+	int v = 0;
+	slow_move() = default;
+	explicit slow_move(int x) : v(x) {}
+	slow_move(slow_move &&o) noexcept : v(o.v) { spin_for(20ms); }
+	slow_move &operator=(slow_move &&o) noexcept
+	{
+		v = o.v;
+		spin_for(20ms);
+		return *this;
+	}
+};
+
+/* At procs 1 a sender and a polling receiver share a channel of
+ * slow_move, and a third goroutine keeps work waiting.  Were the sender
+ * preempted inside a move, holding the channel's lock, the receiver's
+ * next try_recv would wait for the lock on the only P: a deadlock. */
+TEST(preempt, not_inside_a_channel_s_element_move_under_its_lock)
+{
+	NEEDS_ASYNC();
+	constexpr int N = 8;
+	int sum = 0;
+	{
+		watchdog w(60s, "a goroutine was preempted under a lock");
+		gort::run(
+			[&] {
+				gort::chan<slow_move> c(1);
+				std::atomic<bool> stop{false};
+				gort::wait_group wg;
+				wg.add(2);
+				/* Work that always waits, so that every long
+				 * move is asked to yield. */
+				gort::go([&] {
+					while (!stop.load())
+						gort::yield();
+					wg.done();
+				});
+				gort::go([&] {
+					for (int i = 1; i <= N; i++)
+						c.send(slow_move(i));
+					c.close();
+					wg.done();
+				});
+				/* Never parked: it keeps taking the lock. */
+				for (int got = 0; got < N;) {
+					if (auto x = c.try_recv()) {
+						sum += x->v;
+						got++;
+					} else {
+						gort::yield();
+					}
+				}
+				stop = true;
+				wg.wait();
+			},
+			fast_slices());
+	}
+	EXPECT_EQ(sum, N * (N + 1) / 2);
+}
+
+namespace {
+std::atomic<long> handler_counter_before{-1}, handler_counter_after{-1};
+std::atomic<long> *handler_counter = nullptr;
+void slow_alarm_handler(int)
+{
+	handler_counter_before = handler_counter->load();
+	spin_for(30ms);
+	handler_counter_after = handler_counter->load();
+}
+} // namespace
+
+/* A goroutine running a signal handler is not preempted there (its
+ * signal mask is not its thread's usual one): at procs 1 a counting
+ * goroutine waits for the P for the handler's 30 ms, and does not count
+ * meanwhile. */
+TEST(preempt, not_inside_a_signal_handler)
+{
+	NEEDS_ASYNC();
+	struct sigaction sa = {}, old = {};
+	sa.sa_handler = slow_alarm_handler;
+	sigemptyset(&sa.sa_mask);
+	ASSERT_EQ(::sigaction(SIGALRM, &sa, &old), 0);
+	std::atomic<long> counter{0};
+	handler_counter = &counter;
+	gort::run(
+		[&] {
+			std::atomic<bool> stop{false};
+			gort::wait_group wg;
+			wg.add(1);
+			gort::go([&] {
+				while (!stop.load(std::memory_order_relaxed)) {
+					counter++;
+					gort::yield();
+				}
+				wg.done();
+			});
+			gort::yield();	  /* the counter is queued */
+			::raise(SIGALRM); /* runs the handler here, now */
+			stop = true;
+			wg.wait();
+		},
+		fast_slices());
+	::sigaction(SIGALRM, &old, nullptr);
+	ASSERT_GE(handler_counter_before.load(), 0);
+	EXPECT_EQ(handler_counter_after.load(), handler_counter_before.load())
+		<< "the counter ran while the handler did";
+}
+
+/* Off means off: without asynchronous preemption a goroutine spinning
+ * 50 ms with no runtime call keeps the only P until it ends, so main,
+ * asleep for 1 ms, wakes only after it (with it on, after one 200 us
+ * slice). */
+TEST(preempt, switched_off_a_spinner_without_calls_keeps_the_p)
+{
+	bool spinner_done_when_main_woke = false;
+	gort::config cfg = fast_slices();
+	cfg.async_preempt = false;
+	gort::run(
+		[&] {
+			std::atomic<bool> done{false};
+			gort::wait_group wg;
+			wg.add(1);
+			gort::go([&] {
+				spin_for(50ms);
+				done = true;
+				wg.done();
+			});
+			gort::yield(); /* the spinner runs */
+			gort::sleep(1ms);
+			spinner_done_when_main_woke = done.load();
+			wg.wait();
+		},
+		cfg);
+	EXPECT_TRUE(spinner_done_when_main_woke);
 }
 
 namespace {
