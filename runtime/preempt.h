@@ -7,9 +7,11 @@
  * a due timer) is asked to yield:
  *   1. cooperatively: gp->preempt is set; the G yields at its next runtime
  *      call (a channel operation, select, go(); preempt_check());
- *   2. asynchronously: sysmon sends SIGURG to the G's M with tgkill
- *      (coalesced per M by mp->preempt_sent; mp->preempt_gen counts the
- *      signals handled, accepted or declined).
+ *   2. asynchronously: sysmon sends SIGURG to the G's M with tgkill,
+ *      coalesced per M by mp->preempt_sent (set by sysmon, cleared by
+ *      the handler that takes the request).  A request delivered but
+ *      declined bumps a generation counter (g_declines) and wakes
+ *      sysmon, which sees the counter moved and asks again soon.
  * A slice runs on while its G is in a blocking call (gort::blocking()
  * leaves the P in the syscall state, its schedtick unmoved).  A G whose
  * slice ends there is asked through p->exit_yield instead, and yields as

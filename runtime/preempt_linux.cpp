@@ -241,15 +241,14 @@ static void sigurg_handler(int sig, siginfo_t *si, void *ucv)
 		mp->curg->preempt_saved = false;
 		/* A pending SIGURG from sysmon merges with this one (the
 		 * kernel queues one of each standard signal): count it as
-		 * handled and declined, or preempt_sent would stay set and
+		 * delivered and declined, or preempt_sent would stay set and
 		 * sysmon would never signal this M again. */
 		if (mp->preempt_sent.exchange(false))
-			mp->preempt_gen.fetch_add(1, relaxed);
+			preempt_declined();
 		errno = saved_errno;
 		return;
 	}
 	if (mp != nullptr && mp->preempt_sent.exchange(false)) {
-		mp->preempt_gen.fetch_add(1, relaxed);
 		uptr pc = arch_sigctx_pc(uc);
 		if (!safe_point(mp, mp->curg, uc) || !preempt_at(mp->curg, uc))
 			preempt_declined();

@@ -177,7 +177,6 @@ struct m {
 	int tid = 0;   /* kernel thread id, for tgkill */
 	u32 locks = 0; /* > 0: runtime code calls out under a lock */
 	std::atomic<bool> preempt_sent{false}; /* a SIGURG is on its way */
-	std::atomic<u32> preempt_gen{0};       /* SIGURGs handled */
 	void *resume_area = nullptr; /* context the resume signal restores */
 	u64 sigmask = 0;	     /* the signal mask this M runs Gs with */
 	pthread_t thread{};
