@@ -177,8 +177,11 @@ int set_procs(int n);
 int num_goroutine();
 
 /* Whether the running run() preempts goroutines with signals: on unless
- * turned off, or the program is statically linked (its own text then
- * holds libc, which must not be interrupted), or built with TSan. */
+ * turned off (config::async_preempt, GORT_ASYNCPREEMPT=0), or the program
+ * is statically linked (its own text then holds libc, which must not be
+ * interrupted), built with ASan or TSan, or running under valgrind.
+ * Only the main executable's code is ever interrupted, never a shared
+ * library's. */
 bool async_preemption();
 
 /* The calling goroutine's id (the main goroutine is 1); 0 on a thread
