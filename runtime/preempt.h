@@ -73,6 +73,9 @@ void preempt_thread_init(m *mp);
  * needs watching. */
 i64 preempt_watch(i64 now);
 
+/* Asynchronous preemptions the handler accepted since the process
+ * began (wrapping); for the tests. */
+u32 preempt_accepted();
 /* Up to @max of the interrupted pcs of the last asynchronous
  * preemptions (at most 64), newest first; for the tests. */
 u32 preempt_recent_pcs(uptr *out, u32 max);

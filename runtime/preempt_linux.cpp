@@ -190,6 +190,11 @@ static constexpr u32 PREEMPT_PCS = 64;
 static std::atomic<uptr> g_pcs[PREEMPT_PCS];
 static std::atomic<u32> g_npcs{0};
 
+u32 preempt_accepted()
+{
+	return g_npcs.load(relaxed);
+}
+
 u32 preempt_recent_pcs(uptr *out, u32 max)
 {
 	u32 n = g_npcs.load(std::memory_order_acquire);

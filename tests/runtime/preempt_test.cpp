@@ -20,6 +20,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <cfenv>
 #include <chrono>
 #include <cmath>
 #include <csignal>
@@ -193,6 +194,117 @@ TEST(preempt, registers_fp_and_vector_state_survive_many_preemptions)
 	EXPECT_EQ(got_vec, want_vec);
 	EXPECT_GT(turns, GORT_TEST_EMULATOR[0] != '\0' ? 20 : 200)
 		<< "too few preemptions to mean anything";
+}
+
+/* Inexact floating-point work: its result depends on the rounding
+ * mode (MXCSR on x86-64, FPCR on AArch64) at every step. */
+volatile double round_mul = 1.0000001, round_add = 1e-7;
+
+__attribute__((noinline)) double round_work(long n)
+{
+	/* Loaded at run time: a compiler that folded the loop would round
+	 * to nearest whatever the mode. */
+	const double mul = round_mul, add = round_add;
+	double x = 1.0;
+	for (long i = 0; i < n; i++) {
+		x = x * mul + add;
+		if (x > 2.0)
+			x -= 1.0;
+	}
+	return x;
+}
+
+#if defined(__x86_64__)
+/* vec_work with AVX2: all 256 bits of ymm registers carried through. */
+__attribute__((noinline, target("avx2"))) double vec_work_avx(long n)
+{
+	v4d acc = {1, 2, 3, 4};
+	v4d step = {0.5, 0.25, 0.125, 2};
+	for (long i = 0; i < n; i++) {
+		acc += step;
+		acc = acc -
+		      (acc > 1e6 ? v4d{1e6, 1e6, 1e6, 1e6} : v4d{0, 0, 0, 0});
+	}
+	return acc[0] + acc[1] * 3 + acc[2] * 5 + acc[3] * 7;
+}
+#endif
+
+/* Thousands of preemptions, counted by the handler: goroutines computing
+ * under two non-default rounding modes get exactly the results computed
+ * before under the same modes (the mode survives: MXCSR or FPCR), and a
+ * third carries whole ymm registers where the CPU has AVX2 (the XSAVE
+ * area's upper halves survive). */
+TEST(preempt, rounding_modes_and_wide_vectors_survive_thousands_of_preemptions)
+{
+	NEEDS_ASYNC();
+	const bool emulated = GORT_TEST_EMULATOR[0] != '\0';
+	const long n = emulated ? 20000 : 200000;
+	const unsigned target = emulated ? 2000 : 3000;
+	const int modes[2] = {FE_TOWARDZERO, FE_UPWARD};
+	double want[2];
+	for (int k = 0; k < 2; k++) {
+		ASSERT_EQ(std::fesetround(modes[k]), 0);
+		want[k] = round_work(n);
+		std::fesetround(FE_TONEAREST);
+	}
+	ASSERT_NE(want[0], want[1]) << "the modes must give different results";
+	ASSERT_NE(want[0], round_work(n));
+	bool avx = false;
+	double want_vec = vec_work(n);
+#if defined(__x86_64__)
+	avx = __builtin_cpu_supports("avx2");
+	if (avx)
+		want_vec = vec_work_avx(n);
+#endif
+	long bad[3] = {0, 0, 0}, rounds[3] = {0, 0, 0};
+	unsigned preemptions = 0;
+	gort::run(
+		[&] {
+			std::atomic<bool> stop{false};
+			gort::wait_group wg;
+			wg.add(3);
+			for (int k = 0; k < 2; k++)
+				gort::go([&, k] {
+					std::fesetround(modes[k]);
+					while (!stop.load()) {
+						bad[k] += round_work(n) !=
+								  want[k] ||
+							  std::fegetround() !=
+								  modes[k];
+						rounds[k]++;
+					}
+					wg.done();
+				});
+			gort::go([&] {
+				while (!stop.load()) {
+					double v = vec_work(n);
+#if defined(__x86_64__)
+					if (avx)
+						v = vec_work_avx(n);
+#endif
+					bad[2] += v != want_vec;
+					rounds[2]++;
+				}
+				wg.done();
+			});
+			const unsigned start = gort::rt::preempt_accepted();
+			auto give_up = std::chrono::steady_clock::now() + 60s;
+			while (gort::rt::preempt_accepted() - start < target &&
+			       std::chrono::steady_clock::now() < give_up)
+				gort::yield();
+			preemptions = gort::rt::preempt_accepted() - start;
+			stop = true;
+			wg.wait();
+		},
+		fast_slices());
+	std::printf("%u preemptions; rounds %ld %ld %ld; AVX2 %s\n",
+		    preemptions, rounds[0], rounds[1], rounds[2],
+		    avx ? "used" : "absent");
+	EXPECT_GE(preemptions, target);
+	for (int k = 0; k < 3; k++) {
+		EXPECT_GT(rounds[k], 0) << k;
+		EXPECT_EQ(bad[k], 0) << k;
+	}
 }
 
 /* arch/<cpu>/preempt_probe.S */
