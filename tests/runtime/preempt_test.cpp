@@ -30,6 +30,7 @@
 #include <dlfcn.h>
 #include <gtest/gtest.h>
 #include <string>
+#include <sys/syscall.h>
 #include <thread>
 #include <unistd.h>
 #include <vector>
@@ -776,6 +777,131 @@ TEST(preempt, the_programs_own_sigurg_handler_still_runs)
 		gort::config{.procs = 1});
 	EXPECT_GE(user_sigurgs.load(), 1);
 	::sigaction(SIGURG, &old, nullptr);
+}
+
+/* Signals interrupt the runtime's own waits (epoll_wait, nanosleep,
+ * futex): gort retries them, so no EINTR or short wait leaks out.  A
+ * thread floods the process with SIGURG (the preemption signal; not from
+ * sysmon, so the handler passes it on and it is ignored) while, at
+ * procs 2, goroutines echo over TCP, sleep 1 ms at a time, and a plain
+ * thread sleeps through gort::sleep() too. */
+TEST(preempt, signals_interrupting_the_runtimes_waits_leak_no_eintr)
+{
+	std::atomic<bool> flooding{true};
+	std::atomic<long> sent{0};
+	std::atomic<long> plain_tid{0};
+	std::thread flood([&] {
+		while (flooding.load()) {
+			::kill(::getpid(), SIGURG); /* some thread */
+			if (long t = plain_tid.load())
+				::syscall(SYS_tgkill, ::getpid(), t, SIGURG);
+			sent++;
+			std::this_thread::sleep_for(20us);
+		}
+	});
+	long short_sleeps = 0, echo_errors = 0, echoed = 0;
+	std::atomic<long> plain_short{0};
+	gort::run(
+		[&] {
+			std::thread plain([&] {
+				plain_tid = long(::syscall(SYS_gettid));
+				for (int i = 0; i < 50; i++) {
+					auto t0 = std::chrono::steady_clock::
+						now();
+					gort::sleep(2ms);
+					if (std::chrono::steady_clock::now() -
+						    t0 <
+					    2ms)
+						plain_short++;
+				}
+				plain_tid = 0;
+			});
+			auto l = gort::net::listen("tcp", "127.0.0.1:0");
+			ASSERT_FALSE(l.err);
+			gort::net::listener ln = l.value;
+			gort::wait_group wg;
+			wg.add(3);
+			gort::go([&] { /* the echo server */
+				       auto a = ln.accept();
+				       if (a.err) {
+					       echo_errors++;
+					       wg.done();
+					       return;
+				       }
+				       gort::net::conn c = a.value;
+				       char buf[64];
+				       for (;;) {
+					       auto r =
+						       c.read(buf, sizeof(buf));
+					       if (r.err)
+						       break;
+					       if (c.write(buf, r.value).err)
+						       echo_errors++;
+				       }
+				       c.close();
+				       wg.done();
+			});
+			gort::go(
+				[&] { /* its client */
+				      auto d = gort::net::dial(
+					      "tcp", ln.address().string());
+				      if (d.err) {
+					      echo_errors++;
+					      wg.done();
+					      return;
+				      }
+				      gort::net::conn c = d.value;
+				      char out[64], in[64];
+				      for (int i = 0; i < 2000; i++) {
+					      std::memset(out, 'a' + i % 26,
+							  sizeof(out));
+					      std::size_t got = 0;
+					      if (c.write(out, sizeof(out)).err)
+						      echo_errors++;
+					      while (got < sizeof(in)) {
+						      auto r = c.read(
+							      in + got,
+							      sizeof(in) - got);
+						      if (r.err) {
+							      echo_errors++;
+							      break;
+						      }
+						      got += r.value;
+					      }
+					      if (std::memcmp(in, out,
+							      sizeof(in)) != 0)
+						      echo_errors++;
+					      echoed++;
+				      }
+				      c.close();
+				      wg.done();
+				});
+			gort::go([&] { /* a sleeper */
+				       for (int i = 0; i < 100; i++) {
+					       auto t0 = std::chrono::
+						       steady_clock::now();
+					       gort::sleep(1ms);
+					       if (std::chrono::steady_clock::
+								   now() -
+							   t0 <
+						   1ms)
+						       short_sleeps++;
+				       }
+				       wg.done();
+			});
+			wg.wait();
+			ln.close();
+			plain.join();
+		},
+		gort::config{.procs = 2});
+	flooding = false;
+	flood.join();
+	std::printf("%ld SIGURGs sent\n", sent.load());
+	EXPECT_GT(sent.load(), 100);
+	EXPECT_EQ(echo_errors, 0);
+	EXPECT_EQ(echoed, 2000);
+	EXPECT_EQ(short_sleeps, 0);
+	EXPECT_EQ(plain_short.load(), 0);
 }
 
 TEST(preempt, without_async_preemption_a_runtime_call_is_the_preemption_point)
