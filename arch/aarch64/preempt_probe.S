@@ -5,10 +5,12 @@
  * own text, so it may be preempted anywhere.
  *
  * u64 gort_test_preempt_probe(u64 rounds);                     x0
- * Loads a distinct 64-bit pattern into x1-x15 and x19-x28 (x0 counts the
- * rounds, x16 and x17 are scratch, x18 is the platform's).  Each round
- * then sets Z and C, runs a long stretch of instructions that leave the
- * flags alone (most preemptions land there), and checks both flags and
+ * Loads a distinct 64-bit pattern into x1-x15, x19-x28 and the frame
+ * and link registers x29 and x30 (saved first, put back at the end; x0
+ * counts the rounds, x16 and x17 are scratch, x18 is the platform's),
+ * and sets two sticky exception bits in FPSR (IXC, DZC).  Each round then
+ * sets Z and C, runs a long stretch of instructions that leave the flags
+ * alone (most preemptions land there), and checks both flags, FPSR and
  * every register.  Returns 0, or the number of rounds left when
  * something had changed.  (AArch64 Linux has no red zone to check.)
  */
@@ -68,6 +70,10 @@ FUNC_START(gort_test_preempt_probe)
 	pattern	x26, 26
 	pattern	x27, 27
 	pattern	x28, 28
+	pattern	x29, 29
+	pattern	x30, 30
+	mov	x16, #0x12		/* FPSR: IXC | DZC */
+	msr	fpsr, x16
 1:	cmp	x0, x0			/* Z = 1, C = 1 */
 	flat8
 	flat8
@@ -104,9 +110,16 @@ FUNC_START(gort_test_preempt_probe)
 	check	x26, 26
 	check	x27, 27
 	check	x28, 28
+	check	x29, 29
+	check	x30, 30
+	mrs	x16, fpsr
+	mov	x17, #0x12
+	cmp	x16, x17
+	b.ne	2f
 	subs	x0, x0, #1
 	b.ne	1b
-2:	ldp	x19, x20, [sp, #16]
+2:	msr	fpsr, xzr
+	ldp	x19, x20, [sp, #16]
 	ldp	x21, x22, [sp, #32]
 	ldp	x23, x24, [sp, #48]
 	ldp	x25, x26, [sp, #64]
