@@ -73,6 +73,9 @@ void preempt_thread_init(m *mp);
  * needs watching. */
 i64 preempt_watch(i64 now);
 
+/* SIGURGs sysmon has sent since the process began (wrapping); for the
+ * tests. */
+u32 preempt_signals_sent();
 /* Asynchronous preemptions the handler accepted since the process
  * began (wrapping); for the tests. */
 u32 preempt_accepted();

@@ -190,6 +190,14 @@ static constexpr u32 PREEMPT_PCS = 64;
 static std::atomic<uptr> g_pcs[PREEMPT_PCS];
 static std::atomic<u32> g_npcs{0};
 
+/* SIGURGs sysmon sent (preempt_signals_sent()). */
+static std::atomic<u32> g_signals_sent{0};
+
+u32 preempt_signals_sent()
+{
+	return g_signals_sent.load(relaxed);
+}
+
 u32 preempt_accepted()
 {
 	return g_npcs.load(relaxed);
@@ -349,6 +357,7 @@ static bool preemptone(p *pp, bool prewake)
 		if (sched.async_preempt && mp->sigmask != ~u64{0}) {
 			signalled = true; /* now, or one is on its way */
 			if (!mp->preempt_sent.exchange(true)) {
+				g_signals_sent.fetch_add(1, relaxed);
 				::syscall(SYS_tgkill, ::getpid(), mp->tid,
 					  SIGURG);
 				if (prewake)

@@ -29,6 +29,7 @@
 #include <cstring>
 #include <dlfcn.h>
 #include <gtest/gtest.h>
+#include <pthread.h>
 #include <string>
 #include <sys/syscall.h>
 #include <thread>
@@ -902,6 +903,48 @@ TEST(preempt, signals_interrupting_the_runtimes_waits_leak_no_eintr)
 	EXPECT_EQ(echoed, 2000);
 	EXPECT_EQ(short_sleeps, 0);
 	EXPECT_EQ(plain_short.load(), 0);
+}
+
+/* Signals to one M are coalesced: while one is on its way, sysmon sends
+ * no other.  A goroutine blocks SIGURG for 50 ms of spinning at procs 1
+ * with work waiting: sysmon asks about every slice (200 us), but the
+ * first signal stays pending the whole time, so it sends that one only
+ * (a few at most, counting requests around the blocked stretch), where
+ * sending with every request would be about 250. */
+TEST(preempt, signals_to_one_thread_are_coalesced)
+{
+	NEEDS_ASYNC();
+	unsigned sent = 0;
+	gort::run(
+		[&] {
+			std::atomic<bool> stop{false};
+			gort::wait_group wg;
+			wg.add(2);
+			gort::go([&] { /* work that waits */
+				       while (!stop.load())
+					       gort::yield();
+				       wg.done();
+			});
+			gort::go([&] {
+				sigset_t urg, old;
+				sigemptyset(&urg);
+				sigaddset(&urg, SIGURG);
+				pthread_sigmask(SIG_BLOCK, &urg, &old);
+				unsigned before =
+					gort::rt::preempt_signals_sent();
+				spin_for(50ms);
+				sent = gort::rt::preempt_signals_sent() -
+				       before;
+				pthread_sigmask(SIG_SETMASK, &old, nullptr);
+				stop = true;
+				wg.done();
+			});
+			wg.wait();
+		},
+		fast_slices());
+	std::printf("signals sent over 50 ms with SIGURG blocked: %u\n", sent);
+	/* 0 when the one signal went out just before the stretch. */
+	EXPECT_LE(sent, 3u);
 }
 
 TEST(preempt, without_async_preemption_a_runtime_call_is_the_preemption_point)
