@@ -189,6 +189,19 @@ bool poller_asleep(int epfd)
 	return tid != 0 && sleeps_in_epoll(tid, epfd);
 }
 
+/* Until the poller sleeps (true) or 8 s pass (false).  Waits for a
+ * state, not for a time: polls the kernel's view until it holds. */
+bool await_poller_asleep(int epfd)
+{
+	auto give_up = clk::now() + std::chrono::seconds(8);
+	while (!poller_asleep(epfd)) {
+		if (clk::now() >= give_up)
+			return false;
+		std::this_thread::sleep_for(std::chrono::milliseconds(1));
+	}
+	return true;
+}
+
 /* Hand an event with data @tag to the generic poller, decoded as
  * netpoll() decodes what epoll_wait returned. */
 rt::g *deliver(std::uint64_t tag, int mode)
@@ -431,14 +444,7 @@ TEST(netpoll, an_earlier_timer_breaks_a_blocked_poll)
 			gort::chan<int> done(1);
 			foreign = std::thread([&poller_seen, &fired_after_ns,
 					       done, epfd] {
-				/* Waits for a state, not for a time: polls
-				 * the kernel's view until it holds. */
-				auto give_up = clk::now() + 8s;
-				bool seen;
-				while (!(seen = poller_asleep(epfd)) &&
-				       clk::now() < give_up)
-					std::this_thread::sleep_for(1ms);
-				poller_seen.store(seen);
+				poller_seen.store(await_poller_asleep(epfd));
 				auto t0 = clk::now();
 				{
 					gort::timer near(50ms);
@@ -501,12 +507,7 @@ TEST(netpoll, new_work_wakes_a_runtime_asleep_in_the_poller)
 			});
 			gort::chan<int> done(1);
 			foreign = std::thread([&, done, epfd] {
-				auto give_up = clk::now() + 8s;
-				bool seen;
-				while (!(seen = poller_asleep(epfd)) &&
-				       clk::now() < give_up)
-					std::this_thread::sleep_for(1ms);
-				poller_seen.store(seen);
+				poller_seen.store(await_poller_asleep(epfd));
 				auto t0 = clk::now();
 				gort::go([&, done, t0] {
 					ran_after_ns.store(

@@ -17,6 +17,7 @@
 #include "../race_build.h"
 #include "proc_util.h"
 #include "runtime/preempt.h"
+#include "yielder.h"
 
 #include <atomic>
 #include <cerrno>
@@ -632,16 +633,11 @@ TEST(preempt, not_inside_a_channel_s_element_move_under_its_lock)
 		gort::run(
 			[&] {
 				gort::chan<slow_move> c(1);
-				std::atomic<bool> stop{false};
-				gort::wait_group wg;
-				wg.add(2);
 				/* Work that always waits, so that every long
 				 * move is asked to yield. */
-				gort::go([&] {
-					while (!stop.load())
-						gort::yield();
-					wg.done();
-				});
+				gort_test::yielder other;
+				gort::wait_group wg;
+				wg.add(1);
 				gort::go([&] {
 					for (int i = 1; i <= N; i++)
 						c.send(slow_move(i));
@@ -657,8 +653,8 @@ TEST(preempt, not_inside_a_channel_s_element_move_under_its_lock)
 						gort::yield();
 					}
 				}
-				stop = true;
 				wg.wait();
+				other.stop();
 			},
 			fast_slices());
 	}
@@ -667,12 +663,12 @@ TEST(preempt, not_inside_a_channel_s_element_move_under_its_lock)
 
 namespace {
 std::atomic<long> handler_counter_before{-1}, handler_counter_after{-1};
-std::atomic<long> *handler_counter = nullptr;
+const gort_test::yielder *handler_counter = nullptr;
 void slow_alarm_handler(int)
 {
-	handler_counter_before = handler_counter->load();
+	handler_counter_before = handler_counter->turns();
 	spin_for(30ms);
-	handler_counter_after = handler_counter->load();
+	handler_counter_after = handler_counter->turns();
 }
 } // namespace
 
@@ -687,24 +683,14 @@ TEST(preempt, not_inside_a_signal_handler)
 	sa.sa_handler = slow_alarm_handler;
 	sigemptyset(&sa.sa_mask);
 	ASSERT_EQ(::sigaction(SIGALRM, &sa, &old), 0);
-	std::atomic<long> counter{0};
-	handler_counter = &counter;
 	gort::run(
 		[&] {
-			std::atomic<bool> stop{false};
-			gort::wait_group wg;
-			wg.add(1);
-			gort::go([&] {
-				while (!stop.load(std::memory_order_relaxed)) {
-					counter++;
-					gort::yield();
-				}
-				wg.done();
-			});
+			gort_test::yielder counter;
+			handler_counter = &counter;
 			gort::yield();	  /* the counter is queued */
 			::raise(SIGALRM); /* runs the handler here, now */
-			stop = true;
-			wg.wait();
+			counter.stop();
+			handler_counter = nullptr;
 		},
 		fast_slices());
 	::sigaction(SIGALRM, &old, nullptr);
@@ -917,14 +903,9 @@ TEST(preempt, signals_to_one_thread_are_coalesced)
 	unsigned sent = 0;
 	gort::run(
 		[&] {
-			std::atomic<bool> stop{false};
+			gort_test::yielder other; /* work that waits */
 			gort::wait_group wg;
-			wg.add(2);
-			gort::go([&] { /* work that waits */
-				       while (!stop.load())
-					       gort::yield();
-				       wg.done();
-			});
+			wg.add(1);
 			gort::go([&] {
 				sigset_t urg, old;
 				sigemptyset(&urg);
@@ -936,10 +917,10 @@ TEST(preempt, signals_to_one_thread_are_coalesced)
 				sent = gort::rt::preempt_signals_sent() -
 				       before;
 				pthread_sigmask(SIG_SETMASK, &old, nullptr);
-				stop = true;
 				wg.done();
 			});
 			wg.wait();
+			other.stop();
 		},
 		fast_slices());
 	std::printf("signals sent over 50 ms with SIGURG blocked: %u\n", sent);

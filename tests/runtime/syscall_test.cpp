@@ -9,6 +9,7 @@
 #include "../race_build.h"
 #include "proc_util.h"
 #include "runtime/proc.h"
+#include "yielder.h"
 
 #include <atomic>
 #include <chrono>
@@ -209,24 +210,13 @@ TEST(blocking, short_calls_in_a_loop_still_end_their_time_slice)
 			auto until = std::chrono::steady_clock::now() + 50ms;
 			while (std::chrono::steady_clock::now() < until) {
 			}
-			std::atomic<bool> stop{false};
-			std::atomic<long> turns{0};
-			gort::wait_group wg;
-			wg.add(1);
-			gort::go([&] {
-				while (!stop.load()) {
-					turns++;
-					gort::yield();
-				}
-				wg.done();
-			});
+			gort_test::yielder other;
 			for (int i = 0; i < CALLS; i++) {
-				long before = turns.load();
+				long before = other.turns();
 				gort::blocking([] { return ::usleep(1000); });
-				turns_seen += turns.load() != before ? 1 : 0;
+				turns_seen += other.turns() != before ? 1 : 0;
 			}
-			stop = true;
-			wg.wait();
+			other.stop();
 		},
 		gort::config{.procs = 1});
 	std::printf("calls after which the other goroutine had run: %d of "
@@ -247,27 +237,16 @@ TEST(blocking, a_short_call_hands_nothing_off)
 	int ran_after = 0;
 	gort::run(
 		[&] {
-			std::atomic<bool> stop{false};
-			std::atomic<long> turns{0};
-			gort::wait_group wg;
-			wg.add(1);
-			gort::go([&] {
-				while (!stop.load()) {
-					turns++;
-					gort::yield();
-				}
-				wg.done();
-			});
+			gort_test::yielder other;
 			gort::yield(); /* the counter is running */
 			for (int i = 0; i < CALLS; i++) {
-				long before = turns.load();
+				long before = other.turns();
 				EXPECT_GT(gort::blocking(
 						  [] { return ::getppid(); }),
 					  0);
-				ran_after += turns.load() != before ? 1 : 0;
+				ran_after += other.turns() != before ? 1 : 0;
 			}
-			stop = true;
-			wg.wait();
+			other.stop();
 		},
 		gort::config{.procs = 1});
 	std::printf("calls after which the other goroutine had run: %d of "
