@@ -522,6 +522,32 @@ private:
 	std::thread thread_;
 };
 
+/* Installs @handler for @sig for the test's duration, then puts the
+ * previous action back. */
+class scoped_handler {
+public:
+	scoped_handler(int sig, void (*handler)(int)) : sig_(sig)
+	{
+		struct sigaction sa = {};
+		sa.sa_handler = handler;
+		sigemptyset(&sa.sa_mask);
+		ok_ = ::sigaction(sig, &sa, &old_) == 0;
+	}
+	~scoped_handler()
+	{
+		if (ok_)
+			::sigaction(sig_, &old_, nullptr);
+	}
+	scoped_handler(const scoped_handler &) = delete;
+	scoped_handler &operator=(const scoped_handler &) = delete;
+	bool ok() const { return ok_; }
+
+private:
+	int sig_;
+	struct sigaction old_ = {};
+	bool ok_ = false;
+};
+
 /* Spins for @d in the test's own code (preemptible text): mostly in
  * the loop below, not in the clock's code (the vDSO, which is not). */
 __attribute__((noinline)) void spin_for(std::chrono::microseconds d)
@@ -679,10 +705,8 @@ void slow_alarm_handler(int)
 TEST(preempt, not_inside_a_signal_handler)
 {
 	NEEDS_ASYNC();
-	struct sigaction sa = {}, old = {};
-	sa.sa_handler = slow_alarm_handler;
-	sigemptyset(&sa.sa_mask);
-	ASSERT_EQ(::sigaction(SIGALRM, &sa, &old), 0);
+	scoped_handler alarm(SIGALRM, slow_alarm_handler);
+	ASSERT_TRUE(alarm.ok());
 	gort::run(
 		[&] {
 			gort_test::yielder counter;
@@ -693,7 +717,6 @@ TEST(preempt, not_inside_a_signal_handler)
 			handler_counter = nullptr;
 		},
 		fast_slices());
-	::sigaction(SIGALRM, &old, nullptr);
 	ASSERT_GE(handler_counter_before.load(), 0);
 	EXPECT_EQ(handler_counter_after.load(), handler_counter_before.load())
 		<< "the counter ran while the handler did";
@@ -738,10 +761,8 @@ void user_handler(int)
 TEST(preempt, the_programs_own_sigurg_handler_still_runs)
 {
 	NEEDS_ASYNC();
-	struct sigaction sa = {}, old = {};
-	sa.sa_handler = user_handler;
-	sigemptyset(&sa.sa_mask);
-	ASSERT_EQ(::sigaction(SIGURG, &sa, &old), 0);
+	scoped_handler urg(SIGURG, user_handler);
+	ASSERT_TRUE(urg.ok());
 	user_sigurgs = 0;
 	gort::run(
 		[] {
@@ -763,7 +784,6 @@ TEST(preempt, the_programs_own_sigurg_handler_still_runs)
 		},
 		gort::config{.procs = 1});
 	EXPECT_GE(user_sigurgs.load(), 1);
-	::sigaction(SIGURG, &old, nullptr);
 }
 
 /* Signals interrupt the runtime's own waits (epoll_wait, nanosleep,

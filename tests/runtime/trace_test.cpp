@@ -229,13 +229,25 @@ TEST(trace, start_and_stop_report_misuse)
 	});
 }
 
-/* A goroutine that blocks in read() on @fd (through gort::blocking)
- * until a byte comes, stores it at @c, and marks @wg done. */
-static void go_blocking_read(int fd, char *c, gort::wait_group &wg)
+/* A goroutine that blocks in read() on @fd until a byte comes, stores it
+ * at @c, and marks @wg done.  The read runs inside gort::blocking(), or
+ * gort::blocking_long() if @long_call; *@inside, if given, is set just
+ * before it. */
+static void go_blocking_read(int fd, char *c, gort::wait_group &wg,
+			     bool long_call = false,
+			     std::atomic<bool> *inside = nullptr)
 {
 	wg.add(1);
-	gort::go([fd, c, &wg] {
-		gort::blocking([&] { return ::read(fd, c, 1); });
+	gort::go([fd, c, &wg, long_call, inside] {
+		auto call = [&] {
+			if (inside != nullptr)
+				*inside = true;
+			return ::read(fd, c, 1);
+		};
+		if (long_call)
+			gort::blocking_long(call);
+		else
+			gort::blocking(call);
 		wg.done();
 	});
 }
@@ -401,14 +413,7 @@ TEST(trace, blocking_long_hands_its_p_off_at_once)
 			std::atomic<bool> inside{false};
 			char c = 0;
 			gort::wait_group wg;
-			wg.add(1);
-			gort::go([&] {
-				gort::blocking_long([&] {
-					inside = true;
-					return ::read(fds[0], &c, 1);
-				});
-				wg.done();
-			});
+			go_blocking_read(fds[0], &c, wg, true, &inside);
 			while (!inside.load())
 				gort::yield();
 			ASSERT_EQ(::write(fds[1], "x", 1), 1);
@@ -472,14 +477,7 @@ TEST(trace, a_call_that_returns_while_a_p_is_idle_takes_it)
 			ASSERT_TRUE(gort::trace_start(path.c_str()));
 			char c = 0;
 			gort::wait_group wg;
-			wg.add(1);
-			gort::go([&] {
-				gort::blocking_long([&] {
-					inside = true;
-					return ::read(fds[0], &c, 1);
-				});
-				wg.done();
-			});
+			go_blocking_read(fds[0], &c, wg, true, &inside);
 			wg.wait();
 			EXPECT_EQ(c, 'x');
 			ASSERT_TRUE(gort::trace_stop());
