@@ -442,6 +442,10 @@ void sysmon_wake_locked();
 /* Make sysmon look now, from anywhere: an atomic store and a futex wake,
  * so a signal handler may call it (SIGQUIT, a declined preemption). */
 void sysmon_poke();
+/* sysmon's period after a round, given the last one (@delay, ns) and how
+ * many rounds in a row found nothing to do (@idle): 20 us while it finds
+ * work, doubling after 50 idle rounds up to 10 ms (Go's). */
+i64 sysmon_backoff(i64 delay, u32 idle);
 
 /* deadlock.cpp */
 void checkdead_locked();

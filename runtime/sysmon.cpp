@@ -58,6 +58,15 @@ static constexpr u32 SYSMON_IDLE_ROUNDS = 50;
 static constexpr i64 RETAKE_IDLE_P_NS = 10 * 1000 * 1000;
 static constexpr i64 NETPOLL_STARVED_NS = 10 * 1000 * 1000;
 
+i64 sysmon_backoff(i64 delay, u32 idle)
+{
+	if (idle == 0)
+		return SYSMON_MIN_NS;
+	if (idle > SYSMON_IDLE_ROUNDS && delay < SYSMON_MAX_NS)
+		return delay * 2 < SYSMON_MAX_NS ? delay * 2 : SYSMON_MAX_NS;
+	return delay;
+}
+
 void sysmon_poke()
 {
 	sched.sysmon_note.store(1, std::memory_order_release);
@@ -183,11 +192,7 @@ static void *sysmon_main(void *)
 	schedtrace_state trace;
 	schedtrace_init(&trace, nanotime());
 	for (;;) {
-		if (idle == 0)
-			delay = SYSMON_MIN_NS;
-		else if (idle > SYSMON_IDLE_ROUNDS && delay < SYSMON_MAX_NS)
-			delay = delay * 2 < SYSMON_MAX_NS ? delay * 2
-							  : SYSMON_MAX_NS;
+		delay = sysmon_backoff(delay, idle);
 		/* A slice that other work waits on ends before the
 		 * backed-off period would: wake for it. */
 		i64 sleep = delay;

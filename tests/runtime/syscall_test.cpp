@@ -25,6 +25,7 @@
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
+#include <vector>
 
 using namespace std::chrono_literals;
 
@@ -476,6 +477,33 @@ TEST(os, waiting_for_a_child_does_not_stop_other_goroutines_at_procs_1)
 	EXPECT_EQ(WEXITSTATUS(status), 7);
 	::close(fds[0]);
 	::close(fds[1]);
+}
+
+/* sysmon's period, Go's schedule: 20 us after any round that found work,
+ * unchanged for 50 idle rounds, then doubling each idle round up to
+ * 10 ms, where it stays. */
+TEST(sysmon, backs_off_from_20_us_to_10_ms)
+{
+	using gort::rt::sysmon_backoff;
+	EXPECT_EQ(sysmon_backoff(10000000, 0), 20000);
+	EXPECT_EQ(sysmon_backoff(20000, 0), 20000);
+	long delay = 20000;
+	for (unsigned idle = 1; idle <= 50; idle++) {
+		delay = sysmon_backoff(delay, idle);
+		ASSERT_EQ(delay, 20000) << "round " << idle;
+	}
+	std::vector<long> steps;
+	for (unsigned idle = 51; idle <= 70; idle++) {
+		delay = sysmon_backoff(delay, idle);
+		steps.push_back(delay);
+	}
+	std::vector<long> want = {40000,    80000,    160000,	320000,
+				  640000,   1280000,  2560000,	5120000,
+				  10000000, 10000000, 10000000, 10000000,
+				  10000000, 10000000, 10000000, 10000000,
+				  10000000, 10000000, 10000000, 10000000};
+	EXPECT_EQ(steps, want);
+	EXPECT_EQ(sysmon_backoff(delay, 0), 20000) << "work found again";
 }
 
 TEST(sysmon, an_idle_runtime_does_not_tick)
