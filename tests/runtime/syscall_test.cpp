@@ -290,6 +290,50 @@ TEST(blocking, a_thousand_blocked_goroutines_keep_threads_bounded)
 	::close(efd);
 }
 
+/* A call that returns to find no P (exitsyscall's third case) queues
+ * its goroutine and leaves its thread asleep in the idle-M cache, not
+ * gone: at procs 1, after 8 blocking_long calls return at once, about 8
+ * threads sit idle (the default 10 s before an idle one exits). */
+TEST(blocking, a_call_that_finds_no_p_leaves_its_thread_in_the_idle_cache)
+{
+	int efd = ::eventfd(0, EFD_SEMAPHORE | EFD_CLOEXEC);
+	ASSERT_GE(efd, 0);
+	constexpr int N = 8;
+	unsigned idle = 0;
+	gort::run(
+		[&] {
+			std::atomic<int> entered{0};
+			gort::wait_group wg;
+			wg.add(N);
+			for (int i = 0; i < N; i++)
+				gort::go([&] {
+					entered++;
+					std::uint64_t v;
+					gort::blocking_long([&] {
+						return ::read(efd, &v, 8);
+					});
+					wg.done();
+				});
+			wait_until([&] { return entered.load() == N; });
+			std::uint64_t n = N;
+			ASSERT_EQ(::write(efd, &n, 8), 8);
+			wg.wait();
+			/* All but the one running main, once each has gone to
+			 * sleep (a few seconds at most, however slow). */
+			auto give_up = std::chrono::steady_clock::now() + 5s;
+			do {
+				gort::sleep(100us);
+				gort::rt::lock(&gort::rt::sched.lock);
+				idle = gort::rt::sched.nmidle;
+				gort::rt::unlock(&gort::rt::sched.lock);
+			} while (idle < unsigned(N - 1) &&
+				 std::chrono::steady_clock::now() < give_up);
+		},
+		gort::config{.procs = 1});
+	::close(efd);
+	EXPECT_GE(idle, unsigned(N - 1));
+}
+
 TEST(blocking, idle_threads_beyond_the_cache_exit)
 {
 	int efd = ::eventfd(0, EFD_SEMAPHORE | EFD_CLOEXEC);
