@@ -49,7 +49,10 @@ inline long threads_now()
  * /proc, summed over this process's threads whose name is @name, or over
  * all of them if @name is nullptr; -1 if no thread matched.  Not the
  * involuntary ones: those count other processes taking the CPU (a
- * parallel test run), not wake-ups of ours.
+ * parallel test run), not wake-ups of ours.  Under qemu-user the
+ * threads are the host's and so are the counts; the unnamed sum then
+ * also holds qemu's own helper thread, which sleeps while the guest
+ * idles.
  */
 inline long voluntary_switches(const char *name = nullptr)
 {
