@@ -195,7 +195,7 @@ static std::atomic<u32> g_signals_sent{0};
 
 u32 preempt_signals_sent()
 {
-	return g_signals_sent.load(relaxed);
+	return g_signals_sent.load(std::memory_order_acquire);
 }
 
 u32 preempt_accepted()
@@ -239,10 +239,21 @@ static void chain(int sig, siginfo_t *si, void *uc)
 	/* SIGURG's default action is to ignore it. */
 }
 
+/*
+ * Every SIGURG also goes to the program's own handler, first, with the
+ * context as the signal found it: one the program sent may have merged
+ * with one of the runtime's on its way (the kernel keeps one pending
+ * signal of each standard kind), and there is no telling the two apart
+ * then.  So the program sees SIGURGs it did not send, as SIGURG allows
+ * (it only says "urgent data may be waiting on some socket", and Go's
+ * programs see its preemption signals the same way), and loses none it
+ * did send.
+ */
 static void sigurg_handler(int sig, siginfo_t *si, void *ucv)
 {
 	int saved_errno = errno;
 	auto uc = static_cast<ucontext_t *>(ucv);
+	chain(sig, si, ucv);
 	m *mp = current_m();
 	if (mp != nullptr && mp->resume_area != nullptr) {
 		/* A preempted G asks for its context back. */
@@ -268,8 +279,6 @@ static void sigurg_handler(int sig, siginfo_t *si, void *ucv)
 		else
 			g_pcs[g_npcs.fetch_add(1, relaxed) % PREEMPT_PCS].store(
 				pc, std::memory_order_release);
-	} else {
-		chain(sig, si, ucv); /* not ours: the program's own */
 	}
 	errno = saved_errno;
 }
@@ -357,9 +366,12 @@ static bool preemptone(p *pp, bool prewake)
 		if (sched.async_preempt && mp->sigmask != ~u64{0}) {
 			signalled = true; /* now, or one is on its way */
 			if (!mp->preempt_sent.exchange(true)) {
-				g_signals_sent.fetch_add(1, relaxed);
 				::syscall(SYS_tgkill, ::getpid(), mp->tid,
 					  SIGURG);
+				/* After: a signal counted is already pending
+				 * or delivered (the merge test relies on it). */
+				g_signals_sent.fetch_add(
+					1, std::memory_order_release);
 				if (prewake)
 					prewake_locked_m_locked(pp);
 			}

@@ -61,7 +61,8 @@ struct config {
 	/* Preempt a goroutine that runs 10 ms without a runtime call by
 	 * signalling its thread (SIGURG), as Go does.  Also off with
 	 * GORT_ASYNCPREEMPT=0.  Cooperative preemption, at the next runtime
-	 * call, stays on either way. */
+	 * call, stays on either way.  A SIGURG handler of the program's
+	 * own still runs, for every SIGURG, the runtime's included. */
 	bool async_preempt = true;
 	/* How long a goroutine may keep its processor while others wait
 	 * before it is asked to yield.  Default 10 ms, as Go. */

@@ -786,6 +786,57 @@ TEST(preempt, the_programs_own_sigurg_handler_still_runs)
 	EXPECT_GE(user_sigurgs.load(), 1);
 }
 
+/* A SIGURG of the program's own that is pending on a thread when
+ * sysmon's request arrives merges with it (the kernel keeps one pending
+ * signal of each standard kind).  It still reaches the program's
+ * handler: every SIGURG is passed on, as Go passes its own preemption
+ * signal on, so a program may see SIGURGs it did not send but loses none
+ * it did.  A goroutine blocks SIGURG, sends itself one, waits until
+ * sysmon has signalled its thread too, then unblocks: one delivery. */
+TEST(preempt, a_programs_sigurg_merged_with_a_request_reaches_its_handler)
+{
+	NEEDS_ASYNC();
+	scoped_handler urg(SIGURG, user_handler);
+	ASSERT_TRUE(urg.ok());
+	user_sigurgs = 0;
+	bool merged = false;
+	int seen_while_blocked = -1;
+	gort::run(
+		[&] {
+			gort_test::yielder other; /* work that waits */
+			gort::wait_group wg;
+			wg.add(1);
+			gort::go([&] {
+				sigset_t set, old;
+				sigemptyset(&set);
+				sigaddset(&set, SIGURG);
+				pthread_sigmask(SIG_BLOCK, &set, &old);
+				unsigned before =
+					gort::rt::preempt_signals_sent();
+				::syscall(SYS_tgkill, ::getpid(),
+					  ::syscall(SYS_gettid), SIGURG);
+				auto end =
+					std::chrono::steady_clock::now() + 10s;
+				while (!merged &&
+				       std::chrono::steady_clock::now() < end)
+					merged =
+						gort::rt::
+							preempt_signals_sent() !=
+						before;
+				seen_while_blocked = user_sigurgs.load();
+				pthread_sigmask(SIG_SETMASK, &old, nullptr);
+				wg.done();
+			});
+			wg.wait();
+			other.stop();
+		},
+		fast_slices());
+	ASSERT_TRUE(merged) << "sysmon sent no request in 10 s";
+	EXPECT_EQ(seen_while_blocked, 0);
+	EXPECT_GE(user_sigurgs.load(), 1)
+		<< "the program's SIGURG merged with the request was lost";
+}
+
 /* Signals interrupt the runtime's own waits (epoll_wait, nanosleep,
  * futex): gort retries them, so no EINTR or short wait leaks out.  A
  * thread floods the process with SIGURG (the preemption signal; not from
