@@ -16,6 +16,7 @@ void *spawn_prepare(usize size, usize align, void (*entry)(void *),
 		    usize stack_size, void **handle, const char **err);
 void spawn_commit(void *handle, uptr gopc);
 void spawn_abort(void *handle);
+void spawn_started();
 void sleep_ns(i64 ns);
 int set_procs(int n);
 int procs();
@@ -70,6 +71,11 @@ void spawn_commit(void *handle)
 void spawn_abort(void *handle)
 {
 	rt::spawn_abort(handle);
+}
+
+void spawn_started()
+{
+	rt::spawn_started();
 }
 
 void sleep_ns(std::int64_t ns)

@@ -141,7 +141,8 @@ void print_goroutines(g *self, bool skip_self)
 	}
 
 	u32 n = 0;
-	for (g *gp = all_gs(); gp != nullptr; gp = gp->alllink)
+	g_walk count;
+	while (g *gp = g_walk_next(&count))
 		n += live(gp->status.load(relaxed)) ? 1 : 0;
 	if (n == 0)
 		return;
@@ -155,7 +156,9 @@ void print_goroutines(g *self, bool skip_self)
 	/* Snapshot states and stack keys. */
 	traceback tb;
 	u32 k = 0;
-	for (g *gp = all_gs(); gp != nullptr && k < n; gp = gp->alllink) {
+	g_walk w;
+	for (g *gp = g_walk_next(&w); gp != nullptr && k < n;
+	     gp = g_walk_next(&w)) {
 		gstatus st = gp->status.load(relaxed);
 		if (!live(st) || (skip_self && gp == self))
 			continue;

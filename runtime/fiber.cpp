@@ -161,9 +161,11 @@ void fiber_destroy(fiber *f)
 	if (f->stk != nullptr && !f->done)
 		asan_unpoison(f->stk->lo, f->stk->hi - f->stk->lo);
 	fiber_forget_tsan(f);
-	if (f->stk != nullptr)
-		stack_free(f->stk);
+	/* Freed last: @f may live on the stack (a goroutine's G does). */
+	stack *s = f->stk;
 	f->stk = nullptr;
+	if (s != nullptr)
+		stack_free(s);
 }
 
 } // namespace gort::rt

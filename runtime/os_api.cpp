@@ -26,13 +26,16 @@ result<std::string> read_file(const std::string &path)
 		int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
 		if (fd < 0)
 			return errno_code();
-		char buf[65536];
+		/* Straight into the string, not through a buffer on the
+		 * goroutine's stack, which is only 128 KiB by default. */
+		constexpr std::size_t chunk = 65536;
 		for (;;) {
-			ssize_t n = ::read(fd, buf, sizeof(buf));
-			if (n > 0) {
-				r.value.append(buf, std::size_t(n));
+			std::size_t len = r.value.size();
+			r.value.resize(len + chunk);
+			ssize_t n = ::read(fd, r.value.data() + len, chunk);
+			r.value.resize(len + (n > 0 ? std::size_t(n) : 0));
+			if (n > 0)
 				continue;
-			}
 			if (n < 0 && errno == EINTR)
 				continue;
 			std::error_code e =

@@ -47,8 +47,9 @@
  * resumes on the same M (pinned like lock_os_thread() while parked; the M
  * runs nothing else meanwhile), with errno as it was.
  *
- * Fields: gp->preempt: set by sysmon, cleared by the G.  gp->preempt_area:
- * the G's (written by the handler on its own thread).  mp->locks and
+ * Fields: gp->preempt: set by sysmon, cleared by the G.  The save area,
+ * gp->f.stk->preempt_area: the running G's (written by the handler on
+ * its own thread), kept with the stack for its next goroutines.  mp->locks and
  * mp->resume_area: the M's own thread.  mp->preempt_sent: set by sysmon,
  * cleared by the handler.
  */

@@ -164,18 +164,19 @@ static bool safe_point(m *mp, g *gp, const ucontext_t *uc)
  * trampoline.  Context: the SIGURG handler (INV-PREEMPT-1). */
 static bool preempt_at(g *gp, ucontext_t *uc)
 {
+	stack *s = gp->f.stk; /* the area is kept with the stack */
 	usize need = arch_sigctx_save_size(uc);
-	if (gp->preempt_area_size < need) {
+	if (s->preempt_area_size < need) {
 		usize bytes = (need + 4095) & ~usize{4095};
 		void *area = sysalloc(bytes);
 		if (area == nullptr)
 			return false; /* decline; sysmon asks again */
-		if (gp->preempt_area != nullptr)
-			sysfree(gp->preempt_area, gp->preempt_area_size);
-		gp->preempt_area = area;
-		gp->preempt_area_size = bytes;
+		if (s->preempt_area != nullptr)
+			sysfree(s->preempt_area, s->preempt_area_size);
+		s->preempt_area = area;
+		s->preempt_area_size = u32(bytes);
 	}
-	if (!arch_sigctx_save(uc, gp->preempt_area, gp->preempt_area_size))
+	if (!arch_sigctx_save(uc, s->preempt_area, s->preempt_area_size))
 		return false;
 	gp->preempt_saved = true;
 	arch_sigctx_redirect(
@@ -514,9 +515,9 @@ extern "C" __attribute__((no_sanitize("address"))) void gort_preempt_park()
 		/* Nothing from here on is preemptible (INV-PREEMPT-3), so the
 		 * area stays as it is until it has been read. */
 		gp->preempt_saved = false;
-		gort_arch_preempt_resume(gp->preempt_area);
+		gort_arch_preempt_resume(gp->f.stk->preempt_area);
 	}
-	mp->resume_area = gp->preempt_area;
+	mp->resume_area = gp->f.stk->preempt_area;
 	::syscall(SYS_tgkill, ::getpid(), mp->tid, SIGURG);
 	fatal("preempt: the resume signal did not restore the goroutine");
 }

@@ -24,6 +24,7 @@
 #include "runtime/preempt.h"
 #include "runtime/runq.h"
 #include "runtime/signal.h"
+#include "runtime/spawn_pool.h"
 #include "runtime/sysalloc.h"
 #include "runtime/timer.h"
 
@@ -41,11 +42,6 @@ static constexpr auto relaxed = std::memory_order_relaxed;
 static constexpr auto acquire = std::memory_order_acquire;
 static constexpr auto release = std::memory_order_release;
 
-static constexpr usize G_CHUNK_BYTES = 256 * 1024;
-
-/* All G structs ever made, linked through alllink: pushed under
- * sched.lock, read by anyone (all_gs()). */
-static std::atomic<g *> g_allgs{nullptr};
 alignas(64) static unsigned char g_m0_storage[sizeof(m)];
 static u32 g_default_procs = 0; /* set_procs() outside run() */
 
@@ -116,16 +112,31 @@ static void finish_direct_switch(m *mp)
 }
 
 /*
- * Stacks on first run.  go() puts a small function (G_FN_INLINE bytes
- * with its arguments) in the G and leaves it without a stack; the M that
- * first switches to it takes one from its own P's cache.  A burst of
- * goroutines that have not run yet then holds G structs only, and each
- * one that runs takes the stack the one before it just gave back, still
- * warm in the cache.  Taken at go(), 100,000 queued goroutines touched
- * 100,000 stacks (400 MB of pages) before any ran, and spawn + join cost
- * twice as much (bench/, BM_spawn_join_gort).  The price: running out
- * of stacks shows at the first run, where nobody can be told, so it is a
- * fatal error (as in Go, whose go statement cannot fail either).
+ * A goroutine's G lives on its stack.  Once a goroutine runs, the G it is
+ * known by sits in the top STACK_TOP_RESERVE bytes of its stack
+ * (stack.h), so a parked goroutine costs the one page its G and its
+ * frames share: with the G apart (384 bytes more) a million parked
+ * goroutines could not stay within 4.5 KiB each.  A G and its stack are
+ * taken and given back together, through the P's stack cache.
+ *
+ * Spawn Gs.  go() does not take a stack: it fills in a G of the dense
+ * pool below (a "spawn G": the function to run, with its arguments when
+ * they fit in G_FN_INLINE bytes), and the M that first runs the goroutine
+ * takes a stack from its own P's cache and moves the goroutine into that
+ * stack's G (g_start()).  A burst of goroutines that have not run yet then
+ * holds spawn Gs only, ten to a page, and each that runs takes the stack
+ * (and G) the one before it just gave back, still warm in the cache.
+ * With each G tied to a stack of its own from go() on, spawn + join cost
+ * three times as much (BM_spawn_join_gort: 430 against 125-150 ns at
+ * procs 1, 610 against 240 at procs 2).  The function and its arguments
+ * stay in the spawn G until the goroutine's first instructions move them
+ * onto its stack (detail::closure::invoke, then spawn_started()), which
+ * gives the spawn G back; g->held_spawn_g names it until then.  The
+ * price of a stack taken late: running out of stacks shows at the first
+ * run, where nobody can be told, so it is a fatal error (as in Go, whose
+ * go statement cannot fail either).  A function too large for a spawn G,
+ * and every goroutine of the race detector's build (below), take their
+ * stack at go() and go straight into its G.
  */
 /* The race detector orders a stack's users one after the other (its
  * last user's end happens before its next user's start: fiber_entry), so
@@ -133,25 +144,64 @@ static void finish_direct_switch(m *mp)
  * be reported racing.  In its build each goroutine gets its own at go(). */
 static constexpr bool RACE_STACKS_AT_GO = RACE_ANNOTATED;
 
-static GORT_NOINLINE stack_err g_stack_attach(m *mp, g *gp)
+static_assert(sizeof(g) <= STACK_TOP_RESERVE, "a G fits its stack's top");
+
+static void gfput(p *pp, g *gp);
+
+/* The G at the top of @s, made new for a goroutine about to start. */
+static g *stack_g_new(stack *s)
+{
+	return new (reinterpret_cast<void *>(s->hi)) g();
+}
+
+/* Move the goroutine of spawn G @sg into the G of a stack from @mp's P.
+ * Returns that G, runnable; nullptr (with *err) when no stack is to be
+ * had.  Context: @mp's P's owner. */
+static GORT_NOINLINE g *g_start(m *mp, g *sg, stack_err *err)
 {
 	stack_alloc_result r =
-		stack_alloc_cached(&mp->pp->stacks, gp->stack_want);
-	if (r.stk == nullptr)
-		return r.err;
-	fiber_create_on(&gp->f, r.stk, r.stk->hi, gp->start_fn, gp->start_arg,
+		stack_alloc_cached(&mp->pp->stacks, sg->stack_want);
+	if (r.stk == nullptr) {
+		*err = r.err;
+		return nullptr;
+	}
+	g *gp = stack_g_new(r.stk);
+	gp->goid = sg->goid;
+	gp->is_main = sg->is_main;
+	gp->parent_goid = sg->parent_goid;
+	gp->gopc = sg->gopc;
+	gp->start_fn = sg->start_fn;
+	fiber_create_on(&gp->f, r.stk, r.stk->hi, sg->start_fn, sg->start_arg,
 			&mp->g0);
 	gp->f.id = gp->goid;
 	r.stk->owner_id = gp->goid;
-	return stack_err::none;
+	gp->status.store(gstatus::runnable, relaxed);
+	sg->status.store(gstatus::dead, relaxed);
+	if (sg->start_arg == sg->fnbuf)
+		gp->held_spawn_g = sg; /* until its closure has moved */
+	else
+		gfput(mp->pp, sg); /* the main G: its argument is run()'s */
+	return gp;
 }
 
-/* run_g's way when @gp has no stack: give it one or stop the program. */
-static GORT_NOINLINE void g_stack_attach_or_die(m *mp, g *gp)
+/* run_g's way for spawn G @sg: its goroutine's G, or stop the program. */
+static GORT_NOINLINE g *g_start_or_die(m *mp, g *sg)
 {
-	stack_err err = g_stack_attach(mp, gp);
-	if (err != stack_err::none)
+	stack_err err = stack_err::none;
+	g *gp = g_start(mp, sg, &err);
+	if (gp == nullptr)
 		fatal(stack_err_text(err));
+	return gp;
+}
+
+void spawn_started()
+{
+	m *mp = current_m();
+	g *gp = mp->curg;
+	if (g *sg = gp->held_spawn_g) {
+		gp->held_spawn_g = nullptr;
+		gfput(mp->pp, sg);
+	}
 }
 
 /* Where a fresh G starts (fiber_entry's hook). */
@@ -256,11 +306,18 @@ GORT_ALWAYS_INLINE static bool switchable(g *next)
 }
 
 /* The slow paths' first question about a G that was not switchable():
- * is it one that never ran, now given its stack (so switchable)? */
-static bool first_run(m *mp, g *refused)
+ * is it a spawn G, whose goroutine now has its stack and G (so
+ * switchable)?  If so *refused becomes that G. */
+static bool first_run(m *mp, g **refused)
 {
-	return refused != nullptr && refused->f.stk == nullptr &&
-	       g_stack_attach(mp, refused) == stack_err::none;
+	if (*refused == nullptr || (*refused)->f.stk != nullptr)
+		return false;
+	stack_err err = stack_err::none;
+	g *gp = g_start(mp, *refused, &err);
+	if (gp == nullptr)
+		return false; /* run_g says why */
+	*refused = gp;
+	return true;
 }
 
 /* A G taken by switch_direct_take that is not switchable goes back
@@ -358,7 +415,7 @@ static GORT_NOINLINE void gosched_slow(m *mp, g *gp, trace_ev_type why,
 		::sched_yield();
 		return;
 	}
-	if (first_run(mp, refused)) {
+	if (first_run(mp, &refused)) {
 		yield_direct(mp, mp->pp, gp, refused, why, inherit);
 		return;
 	}
@@ -405,7 +462,7 @@ void gosched()
 static GORT_NOINLINE void park_slow(m *mp, g *gp, const char *reason,
 				    g *refused, bool inherit)
 {
-	if (first_run(mp, refused)) {
+	if (first_run(mp, &refused)) {
 		switch_direct_commit(mp, mp->pp, gp, refused, true, inherit);
 		switch_direct_end(mp, gp, refused, 0, reason);
 		return;
@@ -481,110 +538,28 @@ void ready(g *gp)
 }
 
 /*
- * Free Gs: a per-P LIFO cache (warmest first) in front of the global
- * index, which hands out the lowest addresses first (slot_index.h).  The
- * cache moves Gs to and from the index P_GFREE_BATCH at a time, under
- * one lock.
+ * Free spawn Gs: a per-P LIFO cache (warmest first) in front of the pool
+ * (spawn_pool.h), which hands out the lowest addresses first.  The cache
+ * moves Gs to and from the pool P_GFREE_BATCH at a time, under one lock.
  */
 static void gfput(p *pp, g *gp)
 {
 	if (pp == nullptr) {
-		lock(&sched.lock);
-		slot_index_put(&sched.gfree, gp->pool_slot);
-		unlock(&sched.lock);
+		spawn_pool_put(gp, false);
 		return;
 	}
 	gp->schedlink = pp->gfree;
 	pp->gfree = gp;
-	if (++pp->ngfree < P_GFREE_MAX)
-		return;
-	lock(&sched.lock);
-	while (pp->ngfree > P_GFREE_MAX - P_GFREE_BATCH) {
-		g *x = pp->gfree;
-		pp->gfree = x->schedlink;
-		pp->ngfree--;
-		slot_index_put(&sched.gfree, x->pool_slot);
-	}
-	unlock(&sched.lock);
-}
-
-static g *slot_g(u32 slot)
-{
-	return static_cast<g *>(slot_index_owner(&sched.gfree, slot)) +
-	       slot % SLOT_GROUP;
-}
-
-/* Make a chunk of Gs, add it to the index.  Context: sched.lock held. */
-static bool galloc_chunk_locked()
-{
-	constexpr usize n = G_CHUNK_BYTES / sizeof(g) / SLOT_GROUP * SLOT_GROUP;
-	static_assert(n > 0);
-	void *mem = sysalloc(n * sizeof(g));
-	if (mem == nullptr)
-		return false;
-	g *gs = static_cast<g *>(mem);
-	for (usize i = 0; i < n; i++)
-		new (&gs[i]) g();
-	for (usize k = 0; k < n; k += SLOT_GROUP) {
-		u32 group = slot_index_add_group(&sched.gfree, &gs[k]);
-		if (group == ~0u)
-			return k > 0; /* the rest stay unused */
-		for (usize i = k; i < k + SLOT_GROUP; i++) {
-			gs[i].status.store(gstatus::dead, relaxed);
-			gs[i].pool_slot = group * SLOT_GROUP + u32(i - k);
-			gs[i].alllink = g_allgs.load(relaxed);
-			g_allgs.store(&gs[i], release);
-			slot_index_put(&sched.gfree, gs[i].pool_slot);
-		}
-	}
-	return true;
-}
-
-/* The lowest free G.  Context: sched.lock held. */
-static g *gtake_locked()
-{
-	u32 slot = slot_index_take(&sched.gfree);
-	if (slot == ~0u) {
-		if (!galloc_chunk_locked())
-			return nullptr;
-		slot = slot_index_take(&sched.gfree);
-	}
-	return slot_g(slot);
+	if (++pp->ngfree >= P_GFREE_MAX)
+		spawn_pool_flush(pp, P_GFREE_MAX - P_GFREE_BATCH);
 }
 
 static g *gget(p *pp)
 {
-	if (pp == nullptr) {
-		lock_guard lk(&sched.lock);
-		return gtake_locked();
-	}
-	if (pp->gfree == nullptr) {
-		/* Refill lowest first, handed out in that order: the free Gs
-		 * of the lowest groups, a whole group at a time (one index
-		 * look-up per group, not per G). */
-		g **tail = &pp->gfree;
-		lock(&sched.lock);
-		while (pp->ngfree < P_GFREE_BATCH) {
-			u32 group;
-			u64 bits = slot_index_take_group(&sched.gfree, &group);
-			if (bits == 0) {
-				if (!galloc_chunk_locked())
-					break;
-				continue;
-			}
-			g *first = slot_g(group * SLOT_GROUP);
-			for (; bits != 0; bits &= bits - 1) {
-				g *gp = first + __builtin_ctzll(bits);
-				*tail = gp;
-				tail = &gp->schedlink;
-				pp->ngfree++;
-			}
-		}
-		*tail = nullptr;
-		unlock(&sched.lock);
-		if (pp->gfree == nullptr)
-			return nullptr;
-	}
+	if (pp == nullptr)
+		return spawn_pool_take();
+	if (pp->gfree == nullptr && !spawn_pool_refill(pp))
+		return nullptr;
 	g *gp = pp->gfree;
 	pp->gfree = gp->schedlink;
 	pp->ngfree--;
@@ -643,9 +618,9 @@ static u64 new_goid(p *pp)
 /*
  * A G that will run entry(arg) on a fresh stack, not yet runnable; the
  * caller writes @size bytes at the returned address arg first (the
- * closure): in the G if they fit (the stack comes at the first run), else
- * at the top of a stack taken now.  Returns nullptr with *err set when
- * there is no runtime, a bad stack size or no stack.
+ * closure): in a spawn G if they fit (the stack comes at the first run),
+ * else at the top of a stack taken now, whose G it is.  Returns nullptr
+ * with *err set when there is no runtime, a bad stack size or no stack.
  */
 void *spawn_prepare(usize size, usize align, void (*entry)(void *),
 		    usize stack_size, void **handle, const char **err)
@@ -655,22 +630,20 @@ void *spawn_prepare(usize size, usize align, void (*entry)(void *),
 		       "inside gort::run()";
 		return nullptr;
 	}
-	m *mp = current_m();
-	g *gp = gget(mp != nullptr ? mp->pp : nullptr);
-	if (gp == nullptr) {
-		*err = "gort: out of memory for a goroutine";
-		return nullptr;
-	}
 	usize want = stack_size != 0 ? stack_size : sched.stack_size;
 	if (want > STACK_MAX_BYTES) {
-		gfput(mp != nullptr ? mp->pp : nullptr, gp);
 		*err = stack_err_text(stack_err::bad_size);
 		return nullptr;
 	}
+	m *mp = current_m();
 	if (!RACE_STACKS_AT_GO && size <= G_FN_INLINE && align <= G_FN_ALIGN) {
-		/* Stacks on first run (above).  gp->f is set then
-		 * (fiber_create_on): go() writes only the G's last two
-		 * cache lines (proc.h). */
+		/* A spawn G ("A goroutine's G lives on its stack"): go()
+		 * writes only its last two cache lines (proc.h). */
+		g *gp = gget(mp != nullptr ? mp->pp : nullptr);
+		if (gp == nullptr) {
+			*err = "gort: out of memory for a goroutine";
+			return nullptr;
+		}
 		gp->start_fn = entry;
 		gp->start_arg = gp->fnbuf;
 		gp->stack_want = want;
@@ -681,13 +654,13 @@ void *spawn_prepare(usize size, usize align, void (*entry)(void *),
 		mp != nullptr && mp->pp != nullptr ? &mp->pp->stacks : nullptr,
 		want);
 	if (r.stk == nullptr) {
-		gfput(mp != nullptr ? mp->pp : nullptr, gp);
 		*err = stack_err_text(r.err);
 		return nullptr;
 	}
 	/* The caller writes the function on the stack: its last user's end
 	 * (fiber_entry) happens before. */
 	race_acquire(r.stk);
+	g *gp = stack_g_new(r.stk);
 	uptr top = (r.stk->hi - size) & ~(uptr(align) - 1) & ~uptr(15);
 	fiber_create_on(&gp->f, r.stk, top, entry,
 			reinterpret_cast<void *>(top), nullptr);
@@ -727,9 +700,11 @@ void spawn_commit(void *handle, uptr gopc)
 void spawn_abort(void *handle)
 {
 	g *gp = static_cast<g *>(handle);
-	fiber_destroy(&gp->f);
 	m *mp = current_m();
-	gfput(mp != nullptr ? mp->pp : nullptr, gp);
+	if (gp->f.stk == nullptr) /* a spawn G */
+		gfput(mp != nullptr ? mp->pp : nullptr, gp);
+	else /* the G goes with its stack */
+		fiber_destroy(&gp->f);
 }
 
 /* The main G returned: every M leaves its scheduler loop. */
@@ -745,20 +720,6 @@ static void begin_stop()
 	netpoll_break(); /* an M may sleep in the poller */
 }
 
-/* Leave @gp's fields as go() expects a free G's (proc.h): its last
- * goroutine is over, by return or because run() discarded it. */
-static void g_bury(g *gp)
-{
-	gp->f.stk = nullptr;
-	gp->curm = nullptr;
-	gp->waitreason = nullptr;
-	gp->lockedm = nullptr;
-	gp->lockcount = 0;
-	/* Discarded while parked by preemption: the saved context is
-	 * nothing to the next goroutine. */
-	gp->preempt_saved = false;
-}
-
 static void gdestroy(m *mp, g *gp)
 {
 	bool is_main = gp->is_main;
@@ -769,14 +730,15 @@ static void gdestroy(m *mp, g *gp)
 		gp->lockedm = nullptr;
 		gp->lockcount = 0;
 	}
+	if (gp->held_spawn_g != nullptr) /* its closure never moved */
+		gfput(mp->pp, gp->held_spawn_g);
 	/* Its function returned: every frame unwound, nothing to
-	 * unpoison; the stack goes to this P's cache. */
+	 * unpoison.  The stack goes to this P's cache, and the G with it:
+	 * the last thing done with either. */
 	fiber_forget_tsan(&gp->f);
-	stack_free_cached(&mp->pp->stacks, gp->f.stk);
-	g_bury(gp);
 	gp->status.store(gstatus::dead, relaxed);
 	goroutine_count_add(mp->pp, -1);
-	gfput(mp->pp, gp);
+	stack_free_cached(&mp->pp->stacks, gp->f.stk);
 	if (is_main)
 		begin_stop();
 }
@@ -784,7 +746,7 @@ static void gdestroy(m *mp, g *gp)
 g *run_g(m *mp, g *gp, bool inherit)
 {
 	if (unlikely(gp->f.stk == nullptr))
-		g_stack_attach_or_die(mp, gp);
+		gp = g_start_or_die(mp, gp);
 	/* Whoever took gp off a run queue owns it (INV-RUNQ-3): a plain
 	 * store is enough.  Release pairs with a later ready()'s CAS. */
 	gp->status.store(gstatus::running, release);
@@ -1076,15 +1038,20 @@ int run_main(void (*fn)(void *), void *arg, const run_options &opt,
 			0, 0, 0);
 	trace_run_end(); /* every M but this one is gone */
 	lock(&sched.lock);
-	for (g *gp = all_gs(); gp != nullptr; gp = gp->alllink) {
+	g_walk w;
+	while (g *gp = g_walk_next(&w)) {
 		gstatus st = gp->status.load(relaxed);
 		if (st == gstatus::dead || st == gstatus::idle)
 			continue;
 		/* Discarded like Go's: no destructors run. */
-		fiber_destroy(&gp->f);
-		g_bury(gp);
 		gp->status.store(gstatus::dead, relaxed);
-		slot_index_put(&sched.gfree, gp->pool_slot);
+		if (gp->f.stk == nullptr) { /* a spawn G that never ran */
+			spawn_pool_put(gp, true);
+			continue;
+		}
+		if (g *sg = gp->held_spawn_g)
+			spawn_pool_put(sg, true);
+		fiber_destroy(&gp->f); /* its stack, and the G on it */
 	}
 	for (u32 i = 0; i < MAX_PROCS && sched.allp[i] != nullptr; i++) {
 		p_reset(sched.allp[i]);
@@ -1104,9 +1071,16 @@ int run_main(void (*fn)(void *), void *arg, const run_options &opt,
 	return 0;
 }
 
-g *all_gs()
+g *g_walk_next(g_walk *w)
 {
-	return g_allgs.load(acquire);
+	if (!w->spawn_done) {
+		if (g *gp = spawn_pool_walk_next(&w->spawn))
+			return gp;
+		w->spawn_done = true;
+	}
+	w->slot = stack_slot_next(w->slot);
+	return w->slot != nullptr ? reinterpret_cast<g *>(w->slot->hi)
+				  : nullptr;
 }
 
 void sleep_ns(i64 ns)

@@ -95,10 +95,9 @@ constexpr usize G_FN_INLINE = 64;
 constexpr usize G_FN_ALIGN = 16; /* and the most alignment */
 
 struct alignas(64) g {
-	fiber f; /* context and stack (nullptr until first run); keep first */
-	m *curm = nullptr;    /* set while running */
-	g *alllink = nullptr; /* all_gs list; constant once linked */
-	u32 pool_slot = 0;    /* in sched.gfree; constant */
+	fiber f; /* context and stack (nullptr in a spawn G); keep first */
+	m *curm = nullptr; /* set while running */
+	u32 pool_slot = 0; /* spawn Gs only: in sched.gfree; constant */
 	const char *waitreason = nullptr; /* valid while waiting */
 	/* When it began waiting, or 0: park() reads no clock; the goroutine
 	 * dump stamps a waiting G it finds at 0 (as Go's GC does), so a
@@ -108,16 +107,17 @@ struct alignas(64) g {
 	m *lockedm = nullptr; /* lock_os_thread(); the G's own */
 	u32 lockcount = 0;    /* lock_os_thread() nesting; the G's own */
 	/* Preemption (preempt.h): asked by sysmon, honoured at the next
-	 * runtime call or by the signal; the area holds the interrupted
-	 * context of an asynchronous preemption (the G's, kept with the G
-	 * struct for reuse). */
+	 * runtime call or by the signal, which saves the interrupted
+	 * context in the stack's preempt_area (stack.h). */
 	std::atomic<bool> preempt{false};
 	/* The area holds a context not yet resumed: the G is on its way
 	 * through the park (its own thread's handler sets and clears it;
 	 * run() clears it when it discards the G parked). */
 	bool preempt_saved = false;
-	void *preempt_area = nullptr;
-	usize preempt_area_size = 0;
+	/* The spawn G whose fnbuf still holds this goroutine's function,
+	 * until spawn_started() (proc.cpp, "A goroutine's G lives on its
+	 * stack"); the G's own. */
+	g *held_spawn_g = nullptr;
 	eh_state eh{}; /* saved while switched out */
 
 	/*
@@ -367,10 +367,28 @@ inline g *current_g()
 }
 
 i64 nanotime();
-/* Every G struct ever made, through alllink.  The list only grows at its
- * head and a G's alllink never changes, so it may be walked without a
- * lock.  Context: any thread. */
-g *all_gs();
+/*
+ * A walk over every G that may hold a goroutine: the spawn Gs (proc.cpp,
+ * "A goroutine's G lives on its stack"; spawn_pool.h), then the G at the
+ * top of every stack slot ever carved.  No lock: a G seen may be free or its goroutine may end
+ * meanwhile, so read its status first and skip dead and idle ones (a
+ * stack given back whole reads as idle: all zero).  Context: any thread
+ * but a signal handler.
+ */
+struct spawn_walk {
+	bool started = false;
+	struct spawn_chunk *chunk = nullptr; /* spawn_pool.cpp */
+	u32 i = 0;
+};
+struct g_walk {
+	spawn_walk spawn;
+	bool spawn_done = false;
+	struct stack *slot = nullptr;
+};
+g *g_walk_next(g_walk *w);
+/* Called by a goroutine's closure once it has moved onto the goroutine's
+ * stack: the spawn G that held it is free (proc.cpp). */
+void spawn_started();
 /* "goroutine N [state, M minutes]:", as Go heads each goroutine's
  * traceback.  @st: the status the caller read. */
 void print_goroutine_header(struct print_buf &b, g *gp, gstatus st, i64 now);

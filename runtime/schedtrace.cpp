@@ -105,7 +105,8 @@ static void detail_locked(u32 procs)
 		b.str("\n");
 		b.flush();
 	}
-	for (g *gp = all_gs(); gp != nullptr; gp = gp->alllink) {
+	g_walk w;
+	while (g *gp = g_walk_next(&w)) {
 		gstatus st = gp->status.load(relaxed);
 		if (st == gstatus::dead || st == gstatus::idle)
 			continue;

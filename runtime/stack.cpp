@@ -288,10 +288,12 @@ static stack_arena *arena_create(u32 cls, stack_err *err)
 	for (u32 i = 0; i < guarded; i++) {
 		stack *s = &a->slots[i];
 		s->lo = first + i * stride + guard;
-		s->hi = s->lo + size;
+		s->hi = s->lo + size - STACK_TOP_RESERVE;
 		s->arena = a;
 		s->next = nullptr;
 		s->owner_id = 0;
+		s->preempt_area = nullptr;
+		s->preempt_area_size = 0;
 		s->state = STACK_IN_USE; /* until it joins the pool */
 		s->index = i;
 		/* Stacks are never unmapped: registered once, for good. */
@@ -427,7 +429,7 @@ static void trim_sorted(stack **v, u32 n, bool cold)
 			while (j + 1 < n && v[j + 1]->arena == v[i]->arena &&
 			       v[j + 1]->index == v[j]->index + 1)
 				j++;
-			dontneed(v[i]->lo, v[j]->hi);
+			dontneed(v[i]->lo, stack_end(v[j]));
 			i = j + 1;
 		}
 		return;
@@ -435,7 +437,7 @@ static void trim_sorted(stack **v, u32 n, bool cold)
 	for (u32 i = 0; i < n; i++) {
 		stack *s = v[i];
 		uptr t_lo = s->lo;
-		uptr t_hi = s->hi - STACK_KEEP_BYTES;
+		uptr t_hi = stack_end(s) - STACK_KEEP_BYTES;
 		if (t_hi <= t_lo)
 			continue; /* the whole stack is keep zone */
 		if (t_lo < win_lo || t_hi > win_hi) {
@@ -444,7 +446,7 @@ static void trim_sorted(stack **v, u32 n, bool cold)
 			uptr run_end = t_hi;
 			for (u32 j = i + 1; j < n && v[j]->arena == s->arena;
 			     j++)
-				run_end = v[j]->hi - STACK_KEEP_BYTES;
+				run_end = stack_end(v[j]) - STACK_KEEP_BYTES;
 			if (end > run_end)
 				end = run_end;
 			if (end < t_hi ||
@@ -666,6 +668,24 @@ static stack *arena_slot(uptr addr, bool guard)
 		return nullptr;
 	}
 	return nullptr;
+}
+
+stack *stack_slot_next(stack *prev)
+{
+	stack_arena *a;
+	u32 i;
+	if (prev == nullptr) {
+		a = g_arenas.load(std::memory_order_acquire);
+		i = 0;
+	} else {
+		a = prev->arena;
+		i = prev->index + 1u;
+	}
+	while (a != nullptr && i >= a->count) {
+		a = a->next;
+		i = 0;
+	}
+	return a != nullptr ? &a->slots[i] : nullptr;
 }
 
 stack *stack_find_guard(uptr addr)

@@ -56,7 +56,7 @@
 
 namespace gort::rt {
 
-constexpr usize STACK_DEFAULT_BYTES = 256 * 1024;
+constexpr usize STACK_DEFAULT_BYTES = 128 * 1024;
 constexpr usize STACK_MIN_BYTES = 16 * 1024;
 constexpr usize STACK_MAX_BYTES = usize{1} << 30;
 constexpr usize STACK_GUARD_BYTES = 64 * 1024;
@@ -69,15 +69,37 @@ constexpr u32 STACK_WARM_MAX = 1u << 17;
 
 struct stack_arena;
 
+/*
+ * The top STACK_TOP_RESERVE bytes of every stack slot, [hi, hi +
+ * STACK_TOP_RESERVE), hold the G of the goroutine running on it
+ * (runtime/proc.cpp, "A goroutine's G lives on its stack"): a parked
+ * goroutine then costs the one page its frames and its G share.  The
+ * reserve counts against the stack's size: a 128 KiB stack has 128 KiB
+ * minus the reserve for frames.
+ */
+constexpr usize STACK_TOP_RESERVE = 384;
+
 struct stack {
-	uptr lo; /* usable [lo, hi); guard region below lo */
-	uptr hi;
+	uptr lo;	    /* usable [lo, hi); guard region below lo */
+	uptr hi;	    /* the top reserve above it; constant */
 	stack_arena *arena; /* constant */
 	stack *next;	    /* pool's free-list link while free */
 	u64 owner_id;	    /* goroutine id, for overflow reports */
-	u32 state;	    /* enum stack_state; pool's while free */
-	u32 index;	    /* slot in the arena; constant */
+	/* Where an asynchronous preemption saves the registers of the
+	 * goroutine on this stack (preempt.h); made at the first, kept
+	 * with the stack for its next goroutines. */
+	void *preempt_area;
+	u32 preempt_area_size;
+	u16 state; /* enum stack_state; pool's while free */
+	u16 index; /* slot in the arena; constant */
 };
+static_assert(STACK_ARENA_MAX <= 65536);
+
+/* The end of @s's slot: its usable top plus the top reserve. */
+inline uptr stack_end(const stack *s)
+{
+	return s->hi + STACK_TOP_RESERVE;
+}
 
 enum class stack_err : int {
 	none = 0,
@@ -138,6 +160,11 @@ stack *stack_find_guard(uptr addr);
 /* The stack whose usable region [lo, hi) holds @addr, or nullptr.
  * Context: any, including signal handlers; lock-free. */
 stack *stack_find(uptr addr);
+
+/* Every stack slot ever carved, free or not: the one after @prev
+ * (nullptr: the first), or nullptr after the last.  For walks over the
+ * Gs on stacks (proc.h, g_walk).  Context: any; lock-free. */
+stack *stack_slot_next(stack *prev);
 
 /* The default usable size: STACK_DEFAULT_BYTES unless GORT_STACK_SIZE
  * (bytes, or with a K/M suffix) or stack_set_default_size() says else. */

@@ -81,24 +81,41 @@ void *spawn_prepare(std::size_t size, std::size_t align, void (*entry)(void *),
 		    std::size_t stack_size, void **handle);
 void spawn_commit(void *handle);
 void spawn_abort(void *handle);
+void spawn_started();
 void sleep_ns(std::int64_t ns);
 
-/* A goroutine's function and its arguments, stored at the top of the
- * goroutine's own stack: spawning allocates nothing else. */
+/* A goroutine's function and its arguments, stored by go() in the
+ * runtime's record of the goroutine (or, when large, at the top of its
+ * stack): spawning allocates nothing else.  The goroutine's first act
+ * moves them onto its own stack and tells the runtime, which can then
+ * reuse the record at once (runtime/proc.cpp, "A goroutine's G lives on
+ * its stack"); a closure that may throw while moving stays where it is. */
 template <typename F, typename... Args>
 struct closure {
 	F fn;
 	std::tuple<Args...> args;
 
+	void call()
+	{
+		std::apply(
+			[this](Args &...a) {
+				std::invoke(std::move(fn), std::move(a)...);
+			},
+			args);
+	}
+
 	static void invoke(void *p)
 	{
 		auto c = static_cast<closure *>(p);
-		std::apply(
-			[c](Args &...a) {
-				std::invoke(std::move(c->fn), std::move(a)...);
-			},
-			c->args);
-		c->~closure();
+		if constexpr (std::is_nothrow_move_constructible_v<closure>) {
+			closure own{std::move(*c)};
+			c->~closure();
+			spawn_started();
+			own.call();
+		} else {
+			c->call();
+			c->~closure();
+		}
 	}
 };
 

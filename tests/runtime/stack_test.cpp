@@ -59,15 +59,19 @@ long max_map_count()
 
 TEST(stack, sizes_round_up_to_a_class_and_default_is_documented)
 {
+	/* A stack of N bytes is N bytes of pages, the top STACK_TOP_RESERVE
+	 * of which hold its goroutine's G. */
 	auto r = stack_alloc(20 * 1024);
 	ASSERT_NE(r.stk, nullptr);
-	EXPECT_GE(r.stk->hi - r.stk->lo, 20u * 1024);
-	EXPECT_EQ((r.stk->hi - r.stk->lo) % 4096, 0u);
+	EXPECT_EQ(stack_end(r.stk) - r.stk->lo, 32u * 1024);
+	EXPECT_EQ(r.stk->hi - r.stk->lo, 32u * 1024 - STACK_TOP_RESERVE);
+	EXPECT_EQ(stack_end(r.stk) % 4096, 0u);
 	stack_free(r.stk);
 
 	auto d = stack_alloc(0);
 	ASSERT_NE(d.stk, nullptr);
-	EXPECT_EQ(d.stk->hi - d.stk->lo, stack_default_size());
+	EXPECT_EQ(stack_end(d.stk) - d.stk->lo, stack_default_size());
+	EXPECT_EQ(stack_default_size(), 128u * 1024);
 	stack_free(d.stk);
 }
 

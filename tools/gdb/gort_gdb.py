@@ -14,9 +14,12 @@
 #                             (N may be an expression: "goroutine g_id bt")
 #     goroutine all CMD       the same in every live goroutine
 #
-# How it finds the goroutines: every G struct ever made is on one list,
-# gort::rt::g_allgs, linked through g::alllink (runtime/proc.cpp; G
-# structs are never freed).  The dead and idle ones are skipped.  Which
+# How it finds the goroutines: a goroutine that has not run yet is in a
+# spawn G, made in chunks listed at gort::rt::g_chunks
+# (runtime/spawn_pool.cpp); one that has run is in the G at the top of
+# its stack, and every stack slot is in an arena listed at
+# gort::rt::g_arenas (runtime/stack.cpp).  The dead and idle Gs are
+# skipped.  Which
 # thread runs which G comes from the M list, gort::rt::sched.allm: an M
 # runs m::curg, or has m::syscallg in a blocking call, on the kernel
 # thread m::tid, which is the LWP of the gdb thread.
@@ -118,8 +121,7 @@ class Layout:
         fields = {f.name: f for f in self.g_type.fields()}
         self.off_status = fields["status"].bitpos // 8
         self.status_size = fields["status"].type.sizeof
-        self.off_alllink = fields["alllink"].bitpos // 8
-        self.ptr_size = fields["alllink"].type.sizeof
+        self.ptr_size = fields["curm"].type.sizeof
         self.status_names = {}
         for f in status_enum.fields():
             self.status_names[f.enumval] = f.name.split("::")[-1]
@@ -190,6 +192,46 @@ class Goroutine:
         return "running" if self.status == "running" else "in a system call"
 
 
+def _list(head, link):
+    """The nodes of a singly linked list of pointers, from @head."""
+    seen = set()
+    node = atomic_load_or_value(head)
+    while node is not None and int(node) != 0 and int(node) not in seen:
+        seen.add(int(node))
+        yield node.dereference()
+        node = node.dereference()[link]
+
+
+def g_addresses(lay, inf):
+    """Where every G that may hold a goroutine lies: the spawn Gs of each
+    chunk (gort::rt::g_chunks, runtime/spawn_pool.cpp), then the G at the
+    top of every stack slot (gort::rt::g_arenas, runtime/stack.cpp: a
+    running goroutine's G sits at its stack's hi)."""
+    chunks = _lookup_value([NS + "g_chunks"])
+    arenas = _lookup_value([NS + "g_arenas"])
+    if chunks is None or arenas is None:
+        raise _err("cannot find the G structs (gort::rt::g_chunks, "
+                   "gort::rt::g_arenas)")
+    for c in _list(chunks, "next"):
+        base = int(c["gs"])
+        for i in range(int(c["ngroups"]) * 64):
+            yield base + i * lay.g_size
+    for a in _list(arenas, "next"):
+        slots = a["slots"]
+        for i in range(int(a["count"])):
+            yield int(slots[i]["hi"])
+
+
+def g_live(lay, inf, addr):
+    """Whether the G at @addr holds a goroutine (not dead, not idle)."""
+    try:
+        buf = inf.read_memory(addr + lay.off_status, lay.status_size)
+    except gdb.MemoryError:
+        return False
+    (st,) = struct.unpack_from(lay.status_fmt, buf, 0)
+    return st not in lay.dead
+
+
 def goroutines():
     """The live goroutines, by id, with the threads that run them."""
     lay = layout()
@@ -200,26 +242,8 @@ def goroutines():
     if not bool(atomic_load(running)):
         raise _err("the runtime is not running (run() has not begun, "
                    "or has returned)")
-    head = atomic_load_or_value(
-        _lookup_value([NS + "sched.allgs", NS + "g_allgs"]))
-    if head is None:
-        raise _err("cannot find the list of G structs (gort::rt::g_allgs)")
     inf = gdb.selected_inferior()
-    addrs = []
-    seen = set()
-    addr = int(head)
-    while addr != 0 and addr not in seen:
-        seen.add(addr)
-        try:
-            buf = inf.read_memory(addr, lay.g_size)
-        except gdb.MemoryError:
-            gdb.write("gort: the G struct at 0x%x is unreadable; "
-                      "the list stops there\n" % addr)
-            break
-        (st,) = struct.unpack_from(lay.status_fmt, buf, lay.off_status)
-        if st not in lay.dead:
-            addrs.append(addr)
-        (addr,) = struct.unpack_from(lay.ptr_fmt, buf, lay.off_alllink)
+    addrs = [a for a in g_addresses(lay, inf) if g_live(lay, inf, a)]
     gs = [Goroutine(lay, a) for a in addrs]
     by_addr = {g.addr: g for g in gs}
 
