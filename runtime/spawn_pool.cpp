@@ -28,6 +28,32 @@ struct spawn_chunk {
 
 static std::atomic<spawn_chunk *> g_chunks{nullptr};
 
+/* When each group was last seen wholly free (nanotime), for the
+ * scavenger; and where its walk goes on.  sched.lock. */
+static i64 *g_freed_at = nullptr;
+static u32 g_freed_cap = 0;
+static u32 g_scan = 0;
+
+/* Room in g_freed_at for @groups.  Context: sched.lock. */
+static bool freed_at_reserve(u32 groups)
+{
+	if (groups <= g_freed_cap)
+		return true;
+	u32 cap = g_freed_cap != 0 ? g_freed_cap : 1024;
+	while (cap < groups)
+		cap *= 2;
+	auto t = static_cast<i64 *>(sysalloc(cap * sizeof(i64)));
+	if (t == nullptr)
+		return false;
+	for (u32 i = 0; i < g_freed_cap; i++)
+		t[i] = g_freed_at[i];
+	if (g_freed_at != nullptr)
+		sysfree(g_freed_at, g_freed_cap * sizeof(i64));
+	g_freed_at = t;
+	g_freed_cap = cap;
+	return true;
+}
+
 static void g_make_free(g *gp, u32 slot)
 {
 	new (gp) g();
@@ -39,6 +65,8 @@ static void g_make_free(g *gp, u32 slot)
 static bool chunk_new_locked()
 {
 	constexpr usize gbytes = SPAWN_CHUNK_GROUPS * SPAWN_GROUP_BYTES;
+	if (!freed_at_reserve(sched.gfree.ngroups + SPAWN_CHUNK_GROUPS))
+		return false;
 	void *mem = sysalloc(gbytes + PAGE);
 	if (mem == nullptr)
 		return false;
@@ -53,6 +81,7 @@ static bool chunk_new_locked()
 			break; /* the rest stay unused */
 		if (k == 0)
 			c->first_group = group;
+		g_freed_at[group] = nanotime();
 		for (u32 i = 0; i < SLOT_GROUP; i++)
 			g_make_free(&c->gs[k * SLOT_GROUP + i],
 				    group * SLOT_GROUP + i);
@@ -135,43 +164,90 @@ void spawn_pool_put(g *gp, bool locked)
 		unlock(&sched.lock);
 }
 
+/* Give back @n groups (@first: their first Gs), taken out of the index
+ * by the caller, and put them back marked trimmed.  Context: no lock. */
+static void trim_out(const u32 *group, g *const *first, u32 n)
+{
+	if (n == 0)
+		return;
+	for (u32 i = 0; i < n; i++)
+		::madvise(first[i], SPAWN_GROUP_BYTES, MADV_DONTNEED);
+	lock(&sched.lock);
+	for (u32 i = 0; i < n; i++) {
+		auto c = static_cast<spawn_chunk *>(
+			slot_index_owner(&sched.gfree, group[i] * SLOT_GROUP));
+		c->trimmed |= 1u << (group[i] - c->first_group);
+		for (u32 s = 0; s < SLOT_GROUP; s++)
+			slot_index_put(&sched.gfree, group[i] * SLOT_GROUP + s);
+	}
+	unlock(&sched.lock);
+}
+
+/* Out of the index while the kernel takes its pages (INV-SPAWN-1: a
+ * trim in flight).  Context: sched.lock. */
+static g *take_whole_locked(u32 group)
+{
+	slot_index_remove_bits(&sched.gfree, group, ~u64{0});
+	auto c = static_cast<spawn_chunk *>(
+		slot_index_owner(&sched.gfree, group * SLOT_GROUP));
+	return c->gs + (group - c->first_group) * SLOT_GROUP;
+}
+
 void spawn_pool_flush(p *pp, u32 keep)
 {
-	/* Groups this flush left wholly free, to give back if the pool
-	 * holds more than SPAWN_G_WARM free. */
-	u32 whole[P_GFREE_MAX];
-	g *whole_gs[P_GFREE_MAX];
-	u32 nwhole = 0;
+	/* Groups this flush left wholly free, given back at once while
+	 * the pool holds more than SPAWN_G_WARM free. */
+	u32 group[P_GFREE_MAX];
+	g *first[P_GFREE_MAX];
+	u32 n = 0;
+	i64 now = 0;
 	lock(&sched.lock);
 	while (pp->ngfree > keep) {
 		g *x = pp->gfree;
 		pp->gfree = x->schedlink;
 		pp->ngfree--;
 		slot_index_put(&sched.gfree, x->pool_slot);
-		u32 group = x->pool_slot / SLOT_GROUP;
-		if (sched.gfree.mask[group] == ~u64{0} &&
-		    sched.gfree.nfree > SPAWN_G_WARM) {
-			/* Out of the index while the kernel takes its
-			 * pages (INV-SPAWN-1: a trim in flight). */
-			slot_index_remove_bits(&sched.gfree, group, ~u64{0});
-			whole[nwhole] = group;
-			whole_gs[nwhole++] = x - x->pool_slot % SLOT_GROUP;
+		u32 gr = x->pool_slot / SLOT_GROUP;
+		if (sched.gfree.mask[gr] != ~u64{0})
+			continue;
+		if (sched.gfree.nfree > SPAWN_G_WARM) {
+			group[n] = gr;
+			first[n++] = take_whole_locked(gr);
+		} else {
+			if (now == 0)
+				now = nanotime();
+			g_freed_at[gr] = now;
 		}
 	}
 	unlock(&sched.lock);
-	if (nwhole == 0)
-		return;
-	for (u32 i = 0; i < nwhole; i++)
-		::madvise(whole_gs[i], SPAWN_GROUP_BYTES, MADV_DONTNEED);
+	trim_out(group, first, n);
+}
+
+void spawn_pool_scavenge(i64 now)
+{
+	constexpr u32 SCAN = 1024; /* groups looked at per call */
+	constexpr u32 BATCH = 64;  /* groups given back per call */
+	u32 group[BATCH];
+	g *first[BATCH];
+	u32 n = 0;
 	lock(&sched.lock);
-	for (u32 i = 0; i < nwhole; i++) {
+	u32 ngroups = sched.gfree.ngroups;
+	for (u32 k = 0; k < SCAN && k < ngroups && n < BATCH; k++) {
+		if (sched.gfree.nfree <= SPAWN_G_FLOOR + SLOT_GROUP)
+			break;
+		u32 gr = g_scan++ % ngroups;
+		if (sched.gfree.mask[gr] != ~u64{0} ||
+		    now - g_freed_at[gr] < SPAWN_G_AGE_NS)
+			continue;
 		auto c = static_cast<spawn_chunk *>(
-			slot_index_owner(&sched.gfree, whole[i] * SLOT_GROUP));
-		c->trimmed |= 1u << (whole[i] - c->first_group);
-		for (u32 s = 0; s < SLOT_GROUP; s++)
-			slot_index_put(&sched.gfree, whole[i] * SLOT_GROUP + s);
+			slot_index_owner(&sched.gfree, gr * SLOT_GROUP));
+		if (c->trimmed & (1u << (gr - c->first_group)))
+			continue;
+		group[n] = gr;
+		first[n++] = take_whole_locked(gr);
 	}
 	unlock(&sched.lock);
+	trim_out(group, first, n);
 }
 
 g *spawn_pool_walk_next(spawn_walk *w)

@@ -14,13 +14,17 @@
  * how g_walk (proc.h) finds every spawn G without a lock.
  *
  * Given back.  A burst of a million goroutines holds a million spawn Gs
- * (384 MB) until they have all run.  While more than SPAWN_G_WARM of them
- * are free, a group whose 64 Gs are all free is given back to the kernel
- * (MADV_DONTNEED) by the thread that freed its last one, outside the lock
- * and with the group taken out of the index meanwhile.  Its Gs then read
- * as all zero (status idle: g_walk skips them) and are made anew when the
- * group is next taken.  Without this a million parked goroutines would
- * each cost the 384 bytes of the spawn G they no longer use.
+ * (384 MB) until they have all run; without giving them back, a million
+ * parked goroutines would each cost the 384 bytes of a spawn G it no
+ * longer uses.  A group whose 64 Gs are all free is given back to the
+ * kernel (MADV_DONTNEED), outside the lock and with the group taken out
+ * of the index meanwhile: at once by the thread that freed its last G
+ * while more than SPAWN_G_WARM are free, else by sysmon once it has been
+ * free for SPAWN_G_AGE_NS (spawn_pool_scavenge(), every 10 ms while
+ * goroutines run), down to SPAWN_G_FLOOR free.  A burst that repeats
+ * within the age reuses its Gs without a page fault.  A group given back
+ * reads as all zero (status idle: g_walk skips its Gs), and its Gs are
+ * made anew when it is next taken.
  *
  * Locks: the index, the trim bits and the chunk list's pushes are
  * sched.lock's.  A P's cache (p->gfree, p->ngfree) is its owner's.
@@ -39,8 +43,14 @@ namespace gort::rt {
 
 constexpr u32 SPAWN_CHUNK_GROUPS = 10;
 constexpr u32 SPAWN_CHUNK_GS = SPAWN_CHUNK_GROUPS * SLOT_GROUP;
-/* Free spawn Gs kept ready (25 MB); beyond, whole free groups go back. */
+/* Free spawn Gs kept ready (50 MB: a burst of 100,000 goroutines
+ * repeats without a page fault); beyond, whole free groups go back at
+ * once. */
 constexpr u32 SPAWN_G_WARM = 1u << 17;
+/* Below the warm count, a group free for SPAWN_G_AGE_NS goes back when
+ * sysmon next looks (spawn_pool_scavenge), down to SPAWN_G_FLOOR free. */
+constexpr i64 SPAWN_G_AGE_NS = 100 * 1000 * 1000;
+constexpr u32 SPAWN_G_FLOOR = 1u << 14;
 
 /* Fill @pp's empty cache with up to P_GFREE_BATCH free spawn Gs, lowest
  * first; false if none could be had (no memory).  Context: @pp's owner. */
@@ -53,6 +63,11 @@ g *spawn_pool_take();
 /* Give @gp back straight to the index: a thread with no P, or run()'s
  * end (@locked: sched.lock is held). */
 void spawn_pool_put(g *gp, bool locked);
+
+/* Give back groups free for SPAWN_G_AGE_NS or longer, looking at up to
+ * 1,024 groups from where the last call stopped.  Context: sysmon, no
+ * lock held. */
+void spawn_pool_scavenge(i64 now);
 
 /* The next spawn G of the walk @w (proc.h), or nullptr after the last;
  * g_walk's first half.  Context: any thread; no lock. */

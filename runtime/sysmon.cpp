@@ -42,6 +42,7 @@
 #include "runtime/print.h"
 #include "runtime/runq.h"
 #include "runtime/schedtrace.h"
+#include "runtime/spawn_pool.h"
 
 #include <pthread.h>
 #include <signal.h>
@@ -57,6 +58,7 @@ static constexpr i64 SYSMON_MAX_NS = 10 * 1000 * 1000;
 static constexpr u32 SYSMON_IDLE_ROUNDS = 50;
 static constexpr i64 RETAKE_IDLE_P_NS = 10 * 1000 * 1000;
 static constexpr i64 NETPOLL_STARVED_NS = 10 * 1000 * 1000;
+static constexpr i64 SCAVENGE_EVERY_NS = 10 * 1000 * 1000;
 
 i64 sysmon_backoff(i64 delay, u32 idle)
 {
@@ -188,7 +190,8 @@ static void *sysmon_main(void *)
 	i64 delay = SYSMON_MIN_NS;
 	u32 idle = 0;
 	i64 idle_since = 0;
-	i64 watch_at = 0; /* preempt_watch(): look again then (0: no need) */
+	i64 watch_at = 0;  /* preempt_watch(): look again then (0: no need) */
+	i64 scavenged = 0; /* when spawn_pool_scavenge() last ran */
 	schedtrace_state trace;
 	schedtrace_init(&trace, nanotime());
 	for (;;) {
@@ -243,6 +246,10 @@ static void *sysmon_main(void *)
 		    sched.lastpoll.compare_exchange_strong(lp, now)) {
 			if (g *list = netpoll(0))
 				inject_glist(list);
+		}
+		if (now - scavenged >= SCAVENGE_EVERY_NS) {
+			spawn_pool_scavenge(now);
+			scavenged = now;
 		}
 		watch_at = preempt_watch(now);
 		if (retake(now) > 0)
