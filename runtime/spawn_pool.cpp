@@ -33,6 +33,13 @@ static std::atomic<spawn_chunk *> g_chunks{nullptr};
 static i64 *g_freed_at = nullptr;
 static u32 g_freed_cap = 0;
 static u32 g_scan = 0;
+static u64 g_given_back = 0; /* groups; sched.lock */
+
+/* SPAWN_G_WARM, SPAWN_G_AGE_NS, SPAWN_G_FLOOR unless a test says else;
+ * sched.lock. */
+static u32 g_warm = SPAWN_G_WARM;
+static i64 g_age_ns = SPAWN_G_AGE_NS;
+static u32 g_floor = SPAWN_G_FLOOR;
 
 /* Room in g_freed_at for @groups.  Context: sched.lock. */
 static bool freed_at_reserve(u32 groups)
@@ -180,6 +187,7 @@ static void trim_out(const u32 *group, g *const *first, u32 n)
 		for (u32 s = 0; s < SLOT_GROUP; s++)
 			slot_index_put(&sched.gfree, group[i] * SLOT_GROUP + s);
 	}
+	g_given_back += n;
 	unlock(&sched.lock);
 }
 
@@ -210,7 +218,7 @@ void spawn_pool_flush(p *pp, u32 keep)
 		u32 gr = x->pool_slot / SLOT_GROUP;
 		if (sched.gfree.mask[gr] != ~u64{0})
 			continue;
-		if (sched.gfree.nfree > SPAWN_G_WARM) {
+		if (sched.gfree.nfree > g_warm) {
 			group[n] = gr;
 			first[n++] = take_whole_locked(gr);
 		} else {
@@ -233,11 +241,11 @@ void spawn_pool_scavenge(i64 now)
 	lock(&sched.lock);
 	u32 ngroups = sched.gfree.ngroups;
 	for (u32 k = 0; k < SCAN && k < ngroups && n < BATCH; k++) {
-		if (sched.gfree.nfree <= SPAWN_G_FLOOR + SLOT_GROUP)
+		if (sched.gfree.nfree <= g_floor + SLOT_GROUP)
 			break;
 		u32 gr = g_scan++ % ngroups;
 		if (sched.gfree.mask[gr] != ~u64{0} ||
-		    now - g_freed_at[gr] < SPAWN_G_AGE_NS)
+		    now - g_freed_at[gr] < g_age_ns)
 			continue;
 		auto c = static_cast<spawn_chunk *>(
 			slot_index_owner(&sched.gfree, gr * SLOT_GROUP));
@@ -248,6 +256,29 @@ void spawn_pool_scavenge(i64 now)
 	}
 	unlock(&sched.lock);
 	trim_out(group, first, n);
+}
+
+spawn_pool_stats spawn_pool_stats_get()
+{
+	lock_guard lk(&sched.lock);
+	spawn_pool_stats st;
+	st.made = u64(sched.gfree.ngroups) * SLOT_GROUP;
+	st.free = sched.gfree.nfree;
+	st.given_back = g_given_back;
+	return st;
+}
+
+void spawn_pool_set_limits(u32 warm, i64 age_ns, u32 floor)
+{
+	lock_guard lk(&sched.lock);
+	g_warm = warm;
+	g_age_ns = age_ns;
+	g_floor = floor;
+}
+
+void spawn_pool_set_limits_default()
+{
+	spawn_pool_set_limits(SPAWN_G_WARM, SPAWN_G_AGE_NS, SPAWN_G_FLOOR);
 }
 
 g *spawn_pool_walk_next(spawn_walk *w)

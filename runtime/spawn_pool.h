@@ -69,6 +69,17 @@ void spawn_pool_put(g *gp, bool locked);
  * lock held. */
 void spawn_pool_scavenge(i64 now);
 
+struct spawn_pool_stats {
+	u64 made;	/* spawn Gs made so far */
+	u64 free;	/* in the index (not counting the Ps' caches) */
+	u64 given_back; /* groups given back to the kernel so far */
+};
+spawn_pool_stats spawn_pool_stats_get();
+/* For the tests: other thresholds than SPAWN_G_WARM, SPAWN_G_AGE_NS and
+ * SPAWN_G_FLOOR (which spawn_pool_set_limits_default() puts back). */
+void spawn_pool_set_limits(u32 warm, i64 age_ns, u32 floor);
+void spawn_pool_set_limits_default();
+
 /* The next spawn G of the walk @w (proc.h), or nullptr after the last;
  * g_walk's first half.  Context: any thread; no lock. */
 g *spawn_pool_walk_next(spawn_walk *w);

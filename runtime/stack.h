@@ -77,7 +77,11 @@ struct stack_arena;
  * reserve counts against the stack's size: a 128 KiB stack has 128 KiB
  * minus the reserve for frames.
  */
+#if defined(__aarch64__)
+constexpr usize STACK_TOP_RESERVE = 512; /* a larger saved context */
+#else
 constexpr usize STACK_TOP_RESERVE = 384;
+#endif
 
 struct stack {
 	uptr lo;	    /* usable [lo, hi); guard region below lo */
