@@ -672,8 +672,8 @@ static void spawn_commit_as(void *handle, bool is_main, uptr gopc)
 {
 	g *gp = static_cast<g *>(handle);
 	m *mp = current_m();
-	/* Only the fields in the G's last two lines (proc.h); g_bury()
-	 * left the rest ready. */
+	/* Only the fields in the G's last two lines (proc.h): a spawn G
+	 * never runs, so the rest is as its pool made it. */
 	gp->goid = new_goid(mp != nullptr ? mp->pp : nullptr);
 	if (gp->f.stk != nullptr) { /* a stack taken at go() */
 		gp->f.id = gp->goid;

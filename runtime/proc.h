@@ -121,10 +121,10 @@ struct alignas(64) g {
 	eh_state eh{}; /* saved while switched out */
 
 	/*
-	 * What go() writes, in the last two cache lines: a G is usually
-	 * spawned on one CPU and run, buried and freed on another, so each
-	 * line go() writes crosses between them twice per goroutine.  The
-	 * rest go() leaves as the G's last end left it (g_bury()).
+	 * What go() writes in a spawn G, in the last two cache lines: a G
+	 * is usually spawned on one CPU and started on another, so each
+	 * line go() writes crosses between them twice per goroutine.  A
+	 * spawn G never runs, so the rest stays as the pool made it.
 	 */
 	alignas(64) std::atomic<gstatus> status{gstatus::idle};
 	bool is_main = false;	/* the G running run()'s function */

@@ -43,8 +43,10 @@ struct config {
 	 * parallel.  Default: GORT_PROCS, else the CPUs this process may
 	 * use (sched_getaffinity). */
 	int procs = 0;
-	/* Usable bytes of each goroutine's stack (reserved, committed page
-	 * by page).  Default: GORT_STACK_SIZE, else 256 KiB. */
+	/* Bytes of each goroutine's stack (reserved, committed page by
+	 * page), rounded up to a power of two; its top 384 bytes (512 on
+	 * AArch64) hold the goroutine's G.  Default: GORT_STACK_SIZE, else
+	 * 128 KiB. */
 	std::size_t stack_size = 0;
 	/* Report "all goroutines are asleep - deadlock!" and exit 2 when
 	 * every goroutine waits and nothing can wake one.  Also off with

@@ -683,7 +683,7 @@ int main(int argc, char **argv)
 	ratio("gort procs 1 / pthreads one CPU", s1, pp);
 	ratio("gort procs 2 / pthreads any CPU", s2, pu);
 
-	std::printf("\nA stack (256 KiB reserved, top page touched), got and "
+	std::printf("\nA stack (128 KiB reserved, top page touched), got and "
 		    "given back:\n");
 	row("gort stack pool", sp);
 	row("fresh mmap + guard + munmap", sm);
