@@ -26,6 +26,10 @@ void unlock_os_thread();
 
 namespace gort {
 
+static_assert(detail::spawn_inline_bytes == rt::G_FN_INLINE &&
+		      detail::spawn_inline_align == rt::G_FN_ALIGN,
+	      "closure::invoke moves what a spawn G holds");
+
 namespace detail {
 
 int run_main(void (*fn)(void *), void *arg, const config &cfg)

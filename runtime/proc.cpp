@@ -148,10 +148,15 @@ static_assert(sizeof(g) <= STACK_TOP_RESERVE, "a G fits its stack's top");
 
 static void gfput(p *pp, g *gp);
 
-/* The G at the top of @s, made new for a goroutine about to start. */
+/* The G at the top of @s, made new for a goroutine about to start.  A
+ * request sysmon made of the last goroutine there as it ended (it reads
+ * mp->curg under sched.lock, which does not keep the goroutine from
+ * ending) is taken back first, or preempt_requests would stay raised. */
 static g *stack_g_new(stack *s)
 {
-	return new (reinterpret_cast<void *>(s->hi)) g();
+	auto old = reinterpret_cast<g *>(s->hi); /* a G, or zeros */
+	preempt_clear(old);
+	return new (old) g();
 }
 
 /* Move the goroutine of spawn G @sg into the G of a stack from @mp's P.
@@ -175,8 +180,9 @@ static GORT_NOINLINE g *g_start(m *mp, g *sg, stack_err *err)
 			&mp->g0);
 	gp->f.id = gp->goid;
 	r.stk->owner_id = gp->goid;
-	gp->status.store(gstatus::runnable, relaxed);
+	/* Dead first: a walk may meet the goroutine twice, never not. */
 	sg->status.store(gstatus::dead, relaxed);
+	gp->status.store(gstatus::runnable, relaxed);
 	if (sg->start_arg == sg->fnbuf)
 		gp->held_spawn_g = sg; /* until its closure has moved */
 	else
@@ -1051,6 +1057,7 @@ int run_main(void (*fn)(void *), void *arg, const run_options &opt,
 		}
 		if (g *sg = gp->held_spawn_g)
 			spawn_pool_put(sg, true);
+		preempt_clear(gp);     /* a request no one will honour */
 		fiber_destroy(&gp->f); /* its stack, and the G on it */
 	}
 	for (u32 i = 0; i < MAX_PROCS && sched.allp[i] != nullptr; i++) {

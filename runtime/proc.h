@@ -14,13 +14,14 @@
  *               | |    +---------> syscall ----------> runnable
  *               | +--------------------+
  *               v      exitsyscall(), got a P
- *              dead (on a free list; may be reused)
+ *              dead (its stack, and the G on it, back in a pool)
  *
  *   runnable: on exactly one run queue (a P's ring or runnext, or the
  *             global queue); nobody owns the stack; any M may take it.
- *             A G that never ran usually has no stack yet: its function
- *             waits in gp->fnbuf and the M that first switches to it
- *             gives it one (proc.cpp, "Stacks on first run").
+ *             A goroutine that never ran is usually in a spawn G with
+ *             no stack: its function waits in gp->fnbuf, and the M
+ *             that first runs it moves it into the G at the top of a
+ *             stack (proc.cpp, "A goroutine's G lives on its stack").
  *   running:  the G's code is executing on gp->curm, which holds a P
  *             (or the G is locked to that M).  The stack belongs to the G.
  *   waiting:  off every run queue, fully off its stack (park() switches
@@ -30,7 +31,8 @@
  *             gp->curm, which holds no P; mp->curg is nullptr meanwhile,
  *             so gort operations inside the call act as a plain
  *             thread's.  Only the G itself leaves this state.
- *   dead:     the G's function returned; its stack is back in the pool.
+ *   dead:     the G's function returned; its stack and G are back in
+ *             the pool.  A spawn G is dead once its goroutine moved out.
  *
  * P status: idle (on sched.pidle, no M), running (held by exactly one M,
  * pp->curm), syscall (its M is in a blocking call and may take it back
@@ -41,7 +43,7 @@
  * sched.lock; the syscall CASes need no lock.
  *
  * Locks: sched.lock guards the global run queue, the idle P and idle M
- * lists, the free-G list, and P status changes.  A P's run queue is
+ * lists, the spawn-G pool (spawn_pool.h), and P status changes.  A P's run queue is
  * lock-free (runq.h).  A P's timers have their own lock (timer.h).
  * Lock order: sched.lock before any P's timer lock; never the reverse.
  */

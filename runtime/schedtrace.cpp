@@ -20,8 +20,10 @@
  * sched.lock, which also keeps an idle M from exiting meanwhile; the
  * counters and per-P fields that change without that lock are read as
  * they are at that instant, so one line is a picture, not a transaction
- * (as in Go).  G structs are never freed, so a stale curg still points at
- * a G.  Context: sysmon; output through print_buf (no allocation).
+ * (as in Go).  A G's memory is never unmapped and only ever holds a G
+ * (proc.cpp, "A goroutine's G lives on its stack"), so a stale curg
+ * still points at a G, maybe a newer one or a dead one.  Context:
+ * sysmon; output through print_buf (no allocation).
  */
 #include "runtime/schedtrace.h"
 

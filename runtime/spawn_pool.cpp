@@ -7,15 +7,16 @@
 #include "runtime/sysalloc.h"
 
 #include <new>
+#include <sys/auxv.h>
 #include <sys/mman.h>
 
 namespace gort::rt {
 
 static constexpr auto relaxed = std::memory_order_relaxed;
-static constexpr usize PAGE = 4096;
+static constexpr usize PAGE = 4096; /* the header's room */
 static constexpr usize SPAWN_GROUP_BYTES = SLOT_GROUP * sizeof(g);
 static_assert(SPAWN_GROUP_BYTES % PAGE == 0,
-	      "a group of spawn Gs is given back in whole pages");
+	      "a group of 4 KiB-page spawn Gs is given back in whole pages");
 
 /* In the last page of its chunk, after the Gs. */
 struct spawn_chunk {
@@ -177,8 +178,17 @@ static void trim_out(const u32 *group, g *const *first, u32 n)
 {
 	if (n == 0)
 		return;
-	for (u32 i = 0; i < n; i++)
-		::madvise(first[i], SPAWN_GROUP_BYTES, MADV_DONTNEED);
+	/* Only whole pages inside the group: with pages larger than a
+	 * group (64 KiB on some AArch64 kernels) the kernel would round up
+	 * into the next group's Gs, which may be in use. */
+	static const uptr page = uptr(getauxval(AT_PAGESZ));
+	for (u32 i = 0; i < n; i++) {
+		uptr lo = (uptr(first[i]) + page - 1) & ~(page - 1);
+		uptr hi = (uptr(first[i]) + SPAWN_GROUP_BYTES) & ~(page - 1);
+		if (lo < hi)
+			::madvise(reinterpret_cast<void *>(lo), hi - lo,
+				  MADV_DONTNEED);
+	}
 	lock(&sched.lock);
 	for (u32 i = 0; i < n; i++) {
 		auto c = static_cast<spawn_chunk *>(

@@ -86,12 +86,19 @@ void spawn_abort(void *handle);
 void spawn_started();
 void sleep_ns(std::int64_t ns);
 
+/* The most bytes (and alignment) of a goroutine's function and
+ * arguments that go() keeps in the runtime's record of the goroutine
+ * until it starts; larger ones go on its stack at once. */
+constexpr std::size_t spawn_inline_bytes = 64;
+constexpr std::size_t spawn_inline_align = 16;
+
 /* A goroutine's function and its arguments, stored by go() in the
  * runtime's record of the goroutine (or, when large, at the top of its
  * stack): spawning allocates nothing else.  The goroutine's first act
- * moves them onto its own stack and tells the runtime, which can then
- * reuse the record at once (runtime/proc.cpp, "A goroutine's G lives on
- * its stack"); a closure that may throw while moving stays where it is. */
+ * moves a small one onto its own stack and tells the runtime, which can
+ * then reuse the record at once (runtime/proc.cpp, "A goroutine's G
+ * lives on its stack"); one that may throw while moving stays where it
+ * is, and so does a large one, already on the stack. */
 template <typename F, typename... Args>
 struct closure {
 	F fn;
@@ -109,7 +116,9 @@ struct closure {
 	static void invoke(void *p)
 	{
 		auto c = static_cast<closure *>(p);
-		if constexpr (std::is_nothrow_move_constructible_v<closure>) {
+		if constexpr (sizeof(closure) <= spawn_inline_bytes &&
+			      alignof(closure) <= spawn_inline_align &&
+			      std::is_nothrow_move_constructible_v<closure>) {
 			closure own{std::move(*c)};
 			c->~closure();
 			spawn_started();

@@ -12,7 +12,9 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstring>
 #include <gtest/gtest.h>
+#include <memory>
 #include <stdexcept>
 #include <string>
 
@@ -102,6 +104,41 @@ TEST(spawn_g, a_running_goroutines_g_is_the_top_of_its_stack)
 		});
 		wg.wait();
 	});
+}
+
+/* A function too large for a spawn G is built at the top of its stack
+ * and run there, not moved again: 70 KiB of it fit a 128 KiB stack
+ * once, not twice. */
+TEST(spawn_g, a_large_function_runs_where_go_put_it)
+{
+	struct big {
+		char bytes[70 * 1024];
+		big() = default;
+		big(const big &) = default;
+		/* Out of line, so that a move would need a second big. */
+		__attribute__((noinline)) big(big &&o) noexcept
+		{
+			std::memcpy(bytes, o.bytes, sizeof(bytes));
+		}
+	};
+	auto b = std::make_unique<big>();
+	b->bytes[0] = 7;
+	b->bytes[sizeof(big::bytes) - 1] = 9;
+	int first = 0, last = 0;
+	gort::run([&] {
+		gort::wait_group wg;
+		wg.add(1);
+		gort::go(
+			[&](const big &x) {
+				first = x.bytes[0];
+				last = x.bytes[sizeof(big::bytes) - 1];
+				wg.done();
+			},
+			*b);
+		wg.wait();
+	});
+	EXPECT_EQ(first, 7);
+	EXPECT_EQ(last, 9);
 }
 
 TEST(spawn_g, a_started_goroutine_gives_its_spawn_g_back_at_once)
