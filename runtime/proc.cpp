@@ -148,15 +148,32 @@ static_assert(sizeof(g) <= STACK_TOP_RESERVE, "a G fits its stack's top");
 
 static void gfput(p *pp, g *gp);
 
-/* The G at the top of @s, made new for a goroutine about to start.  A
- * request sysmon made of the last goroutine there as it ended (it reads
+/* The G at the top of @s, for a goroutine about to start: all zeros (a
+ * slot never used, or given back to the kernel) or as g_bury() left the
+ * last goroutine's, either of which needs only go()'s fields and a
+ * context.  (Made anew, it cost 70 instructions more per goroutine.)  A
+ * request sysmon made of the last goroutine as it ended (it reads
  * mp->curg under sched.lock, which does not keep the goroutine from
  * ending) is taken back first, or preempt_requests would stay raised. */
-static g *stack_g_new(stack *s)
+static g *stack_g(stack *s)
 {
-	auto old = reinterpret_cast<g *>(s->hi); /* a G, or zeros */
-	preempt_clear(old);
-	return new (old) g();
+	auto gp = reinterpret_cast<g *>(s->hi);
+	preempt_clear(gp);
+	return gp;
+}
+
+/* Leave @gp as stack_g() expects the next goroutine's G: its goroutine
+ * is over, by return or because run() discarded it. */
+static void g_bury(g *gp)
+{
+	gp->curm = nullptr;
+	gp->waitreason = nullptr;
+	gp->lockedm = nullptr;
+	gp->lockcount = 0;
+	/* Discarded while parked by preemption: the saved context is
+	 * nothing to the next goroutine. */
+	gp->preempt_saved = false;
+	gp->held_spawn_g = nullptr;
 }
 
 /* Move the goroutine of spawn G @sg into the G of a stack from @mp's P.
@@ -170,7 +187,7 @@ static GORT_NOINLINE g *g_start(m *mp, g *sg, stack_err *err)
 		*err = r.err;
 		return nullptr;
 	}
-	g *gp = stack_g_new(r.stk);
+	g *gp = stack_g(r.stk);
 	gp->goid = sg->goid;
 	gp->is_main = sg->is_main;
 	gp->parent_goid = sg->parent_goid;
@@ -183,10 +200,12 @@ static GORT_NOINLINE g *g_start(m *mp, g *sg, stack_err *err)
 	/* Dead first: a walk may meet the goroutine twice, never not. */
 	sg->status.store(gstatus::dead, relaxed);
 	gp->status.store(gstatus::runnable, relaxed);
-	if (sg->start_arg == sg->fnbuf)
+	if (sg->start_arg == sg->fnbuf) {
 		gp->held_spawn_g = sg; /* until its closure has moved */
-	else
+	} else {
+		gp->held_spawn_g = nullptr;
 		gfput(mp->pp, sg); /* the main G: its argument is run()'s */
+	}
 	return gp;
 }
 
@@ -666,7 +685,7 @@ void *spawn_prepare(usize size, usize align, void (*entry)(void *),
 	/* The caller writes the function on the stack: its last user's end
 	 * (fiber_entry) happens before. */
 	race_acquire(r.stk);
-	g *gp = stack_g_new(r.stk);
+	g *gp = stack_g(r.stk);
 	uptr top = (r.stk->hi - size) & ~(uptr(align) - 1) & ~uptr(15);
 	fiber_create_on(&gp->f, r.stk, top, entry,
 			reinterpret_cast<void *>(top), nullptr);
@@ -707,10 +726,12 @@ void spawn_abort(void *handle)
 {
 	g *gp = static_cast<g *>(handle);
 	m *mp = current_m();
-	if (gp->f.stk == nullptr) /* a spawn G */
+	if (gp->f.stk == nullptr) { /* a spawn G */
 		gfput(mp != nullptr ? mp->pp : nullptr, gp);
-	else /* the G goes with its stack */
+	} else { /* the G goes with its stack */
+		g_bury(gp);
 		fiber_destroy(&gp->f);
+	}
 }
 
 /* The main G returned: every M leaves its scheduler loop. */
@@ -738,6 +759,7 @@ static void gdestroy(m *mp, g *gp)
 	}
 	if (gp->held_spawn_g != nullptr) /* its closure never moved */
 		gfput(mp->pp, gp->held_spawn_g);
+	g_bury(gp);
 	/* Its function returned: every frame unwound, nothing to
 	 * unpoison.  The stack goes to this P's cache, and the G with it:
 	 * the last thing done with either. */
@@ -1057,7 +1079,8 @@ int run_main(void (*fn)(void *), void *arg, const run_options &opt,
 		}
 		if (g *sg = gp->held_spawn_g)
 			spawn_pool_put(sg, true);
-		preempt_clear(gp);     /* a request no one will honour */
+		preempt_clear(gp); /* a request no one will honour */
+		g_bury(gp);
 		fiber_destroy(&gp->f); /* its stack, and the G on it */
 	}
 	for (u32 i = 0; i < MAX_PROCS && sched.allp[i] != nullptr; i++) {

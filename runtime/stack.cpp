@@ -288,7 +288,9 @@ static stack_arena *arena_create(u32 cls, stack_err *err)
 	for (u32 i = 0; i < guarded; i++) {
 		stack *s = &a->slots[i];
 		s->lo = first + i * stride + guard;
-		s->hi = s->lo + size - STACK_TOP_RESERVE;
+		/* The G's room at the top, staggered (stack.h). */
+		s->hi = s->lo + size - STACK_TOP_RESERVE -
+			(i % STACK_TOP_COLOURS) * 64;
 		s->arena = a;
 		s->next = nullptr;
 		s->owner_id = 0;

@@ -70,8 +70,9 @@ constexpr u32 STACK_WARM_MAX = 1u << 17;
 struct stack_arena;
 
 /*
- * The top STACK_TOP_RESERVE bytes of every stack slot, [hi, hi +
- * STACK_TOP_RESERVE), hold the G of the goroutine running on it
+ * The top of every stack slot, [hi, hi + STACK_TOP_RESERVE) less a
+ * stagger of up to 448 bytes (below), holds the G of the goroutine
+ * running on it
  * (runtime/proc.cpp, "A goroutine's G lives on its stack"): a parked
  * goroutine then costs the one page its frames and its G share.  The
  * reserve counts against the stack's size: a 128 KiB stack has 128 KiB
@@ -99,10 +100,22 @@ struct stack {
 };
 static_assert(STACK_ARENA_MAX <= 65536);
 
-/* The end of @s's slot: its usable top plus the top reserve. */
+/*
+ * Slot i's G sits (i % STACK_TOP_COLOURS) * 64 bytes lower than slot 0's.
+ * Why: two goroutines taking turns on one CPU save their registers into
+ * one G and load them from the other, and with every G at the same
+ * offset in its page the CPU takes the load for one depending on the
+ * store (the addresses agree in their low 12 bits) and waits; a yield
+ * measured 20.4-21.8 ns against 18.8-19.9 with Gs apart from their
+ * stacks, and 18.0-21.9 staggered.  The stack's frames start below its
+ * G, so they are staggered too.
+ */
+constexpr usize STACK_TOP_COLOURS = 8;
+
+/* The end of @s's slot (page-aligned): past its G and the stagger. */
 inline uptr stack_end(const stack *s)
 {
-	return s->hi + STACK_TOP_RESERVE;
+	return (s->hi + STACK_TOP_RESERVE + 4095) & ~uptr{4095};
 }
 
 enum class stack_err : int {

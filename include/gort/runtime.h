@@ -44,8 +44,8 @@ struct config {
 	 * use (sched_getaffinity). */
 	int procs = 0;
 	/* Bytes of each goroutine's stack (reserved, committed page by
-	 * page), rounded up to a power of two; its top 384 bytes (512 on
-	 * AArch64) hold the goroutine's G.  Default: GORT_STACK_SIZE, else
+	 * page), rounded up to a power of two; its top 384 to 832 bytes
+	 * (512 to 960 on AArch64) hold the goroutine's G.  Default: GORT_STACK_SIZE, else
 	 * 128 KiB. */
 	std::size_t stack_size = 0;
 	/* Report "all goroutines are asleep - deadlock!" and exit 2 when
