@@ -35,7 +35,9 @@ static void report_overflow(stack *s, uptr addr, const void *uc)
 {
 	print_buf b;
 	b.str("runtime: goroutine ").u64v(s->owner_id);
-	b.str(" stack exceeds ").u64v(stack_end(s) - s->lo).str("-byte limit\n");
+	b.str(" stack exceeds ")
+		.u64v(stack_end(s) - s->lo)
+		.str("-byte limit\n");
 	b.str("runtime: fault addr=").hex(addr);
 	b.str(" sp=").hex(arch_sigctx_sp(uc));
 	b.str(" pc=").hex(arch_sigctx_pc(uc));
