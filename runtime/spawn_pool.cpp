@@ -62,6 +62,14 @@ static bool freed_at_reserve(u32 groups)
 	return true;
 }
 
+/* The chunk holding @group's Gs.  Context: sched.lock (the index's
+ * tables may grow). */
+static spawn_chunk *chunk_of(u32 group)
+{
+	return static_cast<spawn_chunk *>(
+		slot_index_owner(&sched.gfree, group * SLOT_GROUP));
+}
+
 static void g_make_free(g *gp, u32 slot)
 {
 	new (gp) g();
@@ -111,8 +119,7 @@ static bool chunk_new_locked()
  * (INV-SPAWN-2).  Context: sched.lock; the caller takes from it. */
 static g *group_gs(u32 group)
 {
-	auto c = static_cast<spawn_chunk *>(
-		slot_index_owner(&sched.gfree, group * SLOT_GROUP));
+	spawn_chunk *c = chunk_of(group);
 	u32 k = group - c->first_group;
 	g *first = c->gs + k * SLOT_GROUP;
 	if (unlikely(c->trimmed & (1u << k))) {
@@ -191,8 +198,7 @@ static void trim_out(const u32 *group, g *const *first, u32 n)
 	}
 	lock(&sched.lock);
 	for (u32 i = 0; i < n; i++) {
-		auto c = static_cast<spawn_chunk *>(
-			slot_index_owner(&sched.gfree, group[i] * SLOT_GROUP));
+		spawn_chunk *c = chunk_of(group[i]);
 		c->trimmed |= 1u << (group[i] - c->first_group);
 		for (u32 s = 0; s < SLOT_GROUP; s++)
 			slot_index_put(&sched.gfree, group[i] * SLOT_GROUP + s);
@@ -206,8 +212,7 @@ static void trim_out(const u32 *group, g *const *first, u32 n)
 static g *take_whole_locked(u32 group)
 {
 	slot_index_remove_bits(&sched.gfree, group, ~u64{0});
-	auto c = static_cast<spawn_chunk *>(
-		slot_index_owner(&sched.gfree, group * SLOT_GROUP));
+	spawn_chunk *c = chunk_of(group);
 	return c->gs + (group - c->first_group) * SLOT_GROUP;
 }
 
@@ -257,8 +262,7 @@ void spawn_pool_scavenge(i64 now)
 		if (sched.gfree.mask[gr] != ~u64{0} ||
 		    now - g_freed_at[gr] < g_age_ns)
 			continue;
-		auto c = static_cast<spawn_chunk *>(
-			slot_index_owner(&sched.gfree, gr * SLOT_GROUP));
+		spawn_chunk *c = chunk_of(gr);
 		if (c->trimmed & (1u << (gr - c->first_group)))
 			continue;
 		group[n] = gr;

@@ -753,6 +753,17 @@ TEST(preempt, switched_off_a_spinner_without_calls_keeps_the_p)
 
 namespace {
 std::atomic<int> user_sigurgs{0};
+
+/* Block SIGURG on the calling thread; returns the mask to put back. */
+sigset_t block_sigurg()
+{
+	sigset_t urg, old;
+	sigemptyset(&urg);
+	sigaddset(&urg, SIGURG);
+	pthread_sigmask(SIG_BLOCK, &urg, &old);
+	return old;
+}
+
 void user_handler(int)
 {
 	user_sigurgs++;
@@ -808,12 +819,9 @@ TEST(preempt, a_programs_sigurg_merged_with_a_request_reaches_its_handler)
 			gort::wait_group wg;
 			wg.add(1);
 			gort::go([&] {
-				sigset_t set, old;
-				sigemptyset(&set);
-				sigaddset(&set, SIGURG);
 				unsigned before =
 					gort::rt::preempt_signals_sent();
-				pthread_sigmask(SIG_BLOCK, &set, &old);
+				sigset_t old = block_sigurg();
 				/* Earlier requests reached the handler too. */
 				at_block = user_sigurgs.load();
 				::syscall(SYS_tgkill, ::getpid(),
@@ -987,10 +995,7 @@ TEST(preempt, signals_to_one_thread_are_coalesced)
 			gort::wait_group wg;
 			wg.add(1);
 			gort::go([&] {
-				sigset_t urg, old;
-				sigemptyset(&urg);
-				sigaddset(&urg, SIGURG);
-				pthread_sigmask(SIG_BLOCK, &urg, &old);
+				sigset_t old = block_sigurg();
 				unsigned before =
 					gort::rt::preempt_signals_sent();
 				spin_for(50ms);

@@ -45,6 +45,23 @@ void wait_until(F cond)
 		gort::sleep(100us);
 }
 
+/* @n goroutines, each blocked in blocking_long() reading the eventfd
+ * semaphore @efd until a count is written for it, then done on @wg;
+ * returns once every one has entered its call. */
+void go_eventfd_readers(int n, int efd, gort::wait_group &wg)
+{
+	std::atomic<int> entered{0};
+	wg.add(n);
+	for (int i = 0; i < n; i++)
+		gort::go([&entered, efd, &wg] {
+			entered++;
+			std::uint64_t v;
+			gort::blocking_long([&] { return ::read(efd, &v, 8); });
+			wg.done();
+		});
+	wait_until([&] { return entered.load() == n; });
+}
+
 } // namespace
 
 TEST(blocking, a_blocked_read_does_not_stop_other_goroutines_at_procs_1)
@@ -302,19 +319,8 @@ TEST(blocking, a_call_that_finds_no_p_leaves_its_thread_in_the_idle_cache)
 	unsigned idle = 0;
 	gort::run(
 		[&] {
-			std::atomic<int> entered{0};
 			gort::wait_group wg;
-			wg.add(N);
-			for (int i = 0; i < N; i++)
-				gort::go([&] {
-					entered++;
-					std::uint64_t v;
-					gort::blocking_long([&] {
-						return ::read(efd, &v, 8);
-					});
-					wg.done();
-				});
-			wait_until([&] { return entered.load() == N; });
+			go_eventfd_readers(N, efd, wg);
 			std::uint64_t n = N;
 			ASSERT_EQ(::write(efd, &n, 8), 8);
 			wg.wait();
@@ -342,19 +348,8 @@ TEST(blocking, idle_threads_beyond_the_cache_exit)
 	gort::run(
 		[&] {
 			long base = gort_test::threads_now();
-			std::atomic<int> entered{0};
 			gort::wait_group wg;
-			wg.add(N);
-			for (int i = 0; i < N; i++)
-				gort::go([&] {
-					entered++;
-					std::uint64_t v;
-					gort::blocking_long([&] {
-						return ::read(efd, &v, 8);
-					});
-					wg.done();
-				});
-			wait_until([&] { return entered.load() == N; });
+			go_eventfd_readers(N, efd, wg);
 			wait_until([&] {
 				return gort_test::threads_now() >= base + N;
 			});
