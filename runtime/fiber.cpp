@@ -16,6 +16,7 @@ namespace gort::rt {
 static std::atomic<u64> g_next_fiber_id{1};
 
 void (*fiber_start_hook)() = nullptr;
+bool (*fiber_next_hook)(fiber *f) = nullptr;
 
 /*
  * An exception that escapes a fiber's function: Go's uncaught panic.
@@ -112,7 +113,9 @@ static void fiber_entry(void *p)
 	/* No try here: an exception nobody catches must find no handler
 	 * at all, so that the unwinder's search ends at gort_arch_start and
 	 * std::terminate runs on the intact stack (fiber_terminate). */
-	f->fn(f->arg);
+	do
+		f->fn(f->arg);
+	while (fiber_next_hook != nullptr && fiber_next_hook(f));
 	f->done = true;
 	/* What the fiber did happens before whoever waits for its end
 	 * (run() returning, for the main goroutine), and before the next
@@ -134,20 +137,22 @@ stack_err fiber_create(fiber *f, void (*fn)(void *), void *arg,
 	stack_alloc_result r = stack_alloc(stack_size);
 	if (r.stk == nullptr)
 		return r.err;
-	fiber_create_on(f, r.stk, r.stk->hi, fn, arg, exit_to);
+	fiber_create_on(
+		f, r.stk, r.stk->hi, fn, arg, exit_to,
+		g_next_fiber_id.fetch_add(1, std::memory_order_relaxed));
 	return stack_err::none;
 }
 
 void fiber_create_on(fiber *f, stack *stk, uptr top, void (*fn)(void *),
-		     void *arg, fiber *exit_to)
+		     void *arg, fiber *exit_to, u64 id)
 {
 	*f = fiber{};
 	f->stk = stk;
 	f->exit_to = exit_to;
 	f->fn = fn;
 	f->arg = arg;
-	f->id = g_next_fiber_id.fetch_add(1, std::memory_order_relaxed);
-	f->stk->owner_id = f->id;
+	f->id = id;
+	f->stk->owner_id = id;
 	f->asan_bottom = reinterpret_cast<const void *>(stk->lo);
 	f->asan_size = stk->hi - stk->lo;
 	f->tsan_fiber = tsan_new_fiber();

@@ -45,6 +45,11 @@ struct fiber {
 /* Called first thing on every fresh fiber's stack, if set (the scheduler
  * finishes a direct switch there). */
 extern void (*fiber_start_hook)();
+/* Called on a fiber's stack each time its function returns, if set: true
+ * if it gave @f a new fn and arg to run, there and then, in the same
+ * frame (the scheduler starts the next goroutine in place); false if the
+ * fiber is done. */
+extern bool (*fiber_next_hook)(fiber *f);
 
 /* Describe the calling thread's own stack as a fiber, so that it can be
  * switched away from and back to.  Also gives the thread an alternate
@@ -59,9 +64,11 @@ stack_err fiber_create(fiber *f, void (*fn)(void *), void *arg,
 
 /* Like fiber_create, on a stack the caller allocated: the context starts
  * with its stack pointer at or below @top; the bytes from @top to
- * stk->hi are the caller's (a goroutine's closure lives there). */
+ * stk->hi are the caller's (a goroutine's closure lives there).  @id is
+ * the caller's (a goroutine's id): a counter shared by every P here would
+ * move its cache line between CPUs at each goroutine's start. */
 void fiber_create_on(fiber *f, stack *stk, uptr top, void (*fn)(void *),
-		     void *arg, fiber *exit_to);
+		     void *arg, fiber *exit_to, u64 id);
 
 /* Give a created fiber's stack back to the pool.  @f must be done or
  * never started; it must not be running. */

@@ -176,6 +176,27 @@ static void g_bury(g *gp)
 	gp->held_spawn_g = nullptr;
 }
 
+/* Move the goroutine of spawn G @sg into @gp, the G at the top of the
+ * stack it will run on (its fiber made ready for it by the caller), which
+ * enters state @to.  Context: @mp's P's owner. */
+static void g_move_in(m *mp, g *gp, g *sg, gstatus to)
+{
+	gp->goid = sg->goid;
+	gp->is_main = sg->is_main;
+	gp->parent_goid = sg->parent_goid;
+	gp->gopc = sg->gopc;
+	gp->start_fn = sg->start_fn;
+	/* Dead first: a walk may meet the goroutine twice, never not. */
+	sg->status.store(gstatus::dead, relaxed);
+	gp->status.store(to, release);
+	if (sg->start_arg == sg->fnbuf) {
+		gp->held_spawn_g = sg; /* until its closure has moved */
+	} else {
+		gp->held_spawn_g = nullptr;
+		gfput(mp->pp, sg); /* the main G: its argument is run()'s */
+	}
+}
+
 /* Move the goroutine of spawn G @sg into the G of a stack from @mp's P.
  * Returns that G, runnable; nullptr (with *err) when no stack is to be
  * had.  Context: @mp's P's owner. */
@@ -188,24 +209,9 @@ static GORT_NOINLINE g *g_start(m *mp, g *sg, stack_err *err)
 		return nullptr;
 	}
 	g *gp = stack_g(r.stk);
-	gp->goid = sg->goid;
-	gp->is_main = sg->is_main;
-	gp->parent_goid = sg->parent_goid;
-	gp->gopc = sg->gopc;
-	gp->start_fn = sg->start_fn;
 	fiber_create_on(&gp->f, r.stk, r.stk->hi, sg->start_fn, sg->start_arg,
-			&mp->g0);
-	gp->f.id = gp->goid;
-	r.stk->owner_id = gp->goid;
-	/* Dead first: a walk may meet the goroutine twice, never not. */
-	sg->status.store(gstatus::dead, relaxed);
-	gp->status.store(gstatus::runnable, relaxed);
-	if (sg->start_arg == sg->fnbuf) {
-		gp->held_spawn_g = sg; /* until its closure has moved */
-	} else {
-		gp->held_spawn_g = nullptr;
-		gfput(mp->pp, sg); /* the main G: its argument is run()'s */
-	}
+			&mp->g0, sg->goid);
+	g_move_in(mp, gp, sg, gstatus::runnable);
 	return gp;
 }
 
@@ -474,6 +480,16 @@ GORT_ALWAYS_INLINE static void gosched_inline(trace_ev_type why)
 
 void gosched_traced(trace_ev_type why)
 {
+	/* A goroutine whose slice ran out lets the queue go first: the G
+	 * it last made runnable (runnext) waits its turn at the tail.
+	 * Otherwise a chain of goroutines, each spawning the next just
+	 * before sysmon's request is honoured, keeps the P for ever while
+	 * the queue waits (runnext always goes first). */
+	if (why == trace_ev_type::go_preempt) {
+		m *mp = current_m();
+		if (mp != nullptr && mp->pp != nullptr)
+			runq_demote_next(mp->pp);
+	}
 	gosched_inline(why);
 }
 
@@ -616,8 +632,20 @@ i64 goroutine_count_locked()
 static void goroutine_count_reset()
 {
 	sched.ngoroutines.store(0, relaxed);
-	for (u32 i = 0; i < MAX_PROCS && sched.allp[i] != nullptr; i++)
+	for (u32 i = 0; i < MAX_PROCS && sched.allp[i] != nullptr; i++) {
 		sched.allp[i]->ngoroutines.store(0, relaxed);
+		sched.allp[i]->in_place_starts.store(0, relaxed);
+	}
+}
+
+u64 in_place_starts()
+{
+	u64 n = 0;
+	lock(&sched.lock);
+	for (u32 i = 0; i < MAX_PROCS && sched.allp[i] != nullptr; i++)
+		n += sched.allp[i]->in_place_starts.load(relaxed);
+	unlock(&sched.lock);
+	return n;
 }
 
 i64 goroutine_count()
@@ -687,8 +715,9 @@ void *spawn_prepare(usize size, usize align, void (*entry)(void *),
 	race_acquire(r.stk);
 	g *gp = stack_g(r.stk);
 	uptr top = (r.stk->hi - size) & ~(uptr(align) - 1) & ~uptr(15);
+	/* Its id comes with the goroutine's, at spawn_commit. */
 	fiber_create_on(&gp->f, r.stk, top, entry,
-			reinterpret_cast<void *>(top), nullptr);
+			reinterpret_cast<void *>(top), nullptr, 0);
 	*handle = gp;
 	return reinterpret_cast<void *>(top);
 }
@@ -734,6 +763,89 @@ void spawn_abort(void *handle)
 	}
 }
 
+/* Account for the end of @gp's goroutine, on @mp, but for its stack and
+ * G: the caller's to give back or to reuse. */
+static void g_end(m *mp, g *gp)
+{
+	trace_ev(mp->pp, trace_ev_type::go_end, gp->goid);
+	preempt_clear(gp);
+	if (gp->lockedm != nullptr) {
+		gp->lockedm->lockedg = nullptr;
+		gp->lockedm = nullptr;
+		gp->lockcount = 0;
+	}
+	if (gp->held_spawn_g != nullptr) /* its closure never moved */
+		gfput(mp->pp, gp->held_spawn_g);
+	g_bury(gp);
+	goroutine_count_add(mp->pp, -1);
+}
+
+/*
+ * The next goroutine starts in place.  When a goroutine's function
+ * returns and what its P would run next is a goroutine that has not run
+ * yet and wants a stack of this one's size, that goroutine runs here: on
+ * the same stack, in the same G (at the stack's top), from fiber_entry's
+ * frame, as if the scheduler context had done what it does then.  That
+ * would be: switch to it, give the stack back to the P's cache, take the
+ * same stack out again (the cache is LIFO), make a fresh context on it
+ * and switch to that.  So a burst of short goroutines, one after the
+ * other, runs like a loop (HACKING.md, "Starting in place").
+ *
+ * The conditions are the direct switch's (switch_direct_take: nothing
+ * locked, no timer due, not the 61st schedule, not stopping), plus: the
+ * ended goroutine is not main (whose end stops the runtime) and the next
+ * is a spawn G, neither main nor locked, wanting the cache's stack size.
+ * Otherwise the G stays where it is and the fiber ends as usual.
+ * The race detector's build never gets here: its goroutines take their
+ * stacks at go() (RACE_STACKS_AT_GO).
+ *
+ * The G stays running throughout, with the new goroutine's identity from
+ * g_move_in() on; the signal handler never preempts here (runtime code).
+ * Context: fiber_entry, on the ended goroutine's stack; its M holds a P.
+ */
+static bool g_next_in_place(fiber *f)
+{
+	m *mp = current_m();
+	if (mp == nullptr || mp->curg == nullptr || &mp->curg->f != f)
+		return false; /* a fiber of the runtime's tests, not a G */
+	g *gp = mp->curg;
+	p *pp = mp->pp;
+	if (RACE_STACKS_AT_GO || gp->is_main)
+		return false;
+	/* Looked at before it is taken: one taken and put back would come
+	 * out of runnext next time, with the wrong time slice.  A spawn
+	 * G's fields stay as go() wrote them, and its memory only ever
+	 * holds a G, if another P takes and starts it meanwhile. */
+	g *next = runq_peek(pp);
+	if (next == nullptr || next->f.stk != nullptr || next->is_main ||
+	    next->lockedm != nullptr || next->stack_want != pp->stacks.size ||
+	    !stack_cache_class_of(&pp->stacks, f->stk))
+		return false;
+	bool inherit = false;
+	g *taken = switch_direct_take(mp, pp, &inherit);
+	if (taken != next) { /* the direct switch's conditions, or a thief */
+		switch_direct_refused(mp, taken);
+		return false;
+	}
+	g_end(mp, gp);
+	/* As g_start() and run_g(), but the fiber is running: it gets
+	 * the function to call, not a fresh context. */
+	preempt_clear(gp);
+	f->fn = next->start_fn;
+	f->arg = next->start_arg;
+	f->id = next->goid;
+	f->stk->owner_id = next->goid;
+	g_move_in(mp, gp, next, gstatus::running);
+	if (!inherit)
+		p_tick(pp);
+	pp->in_place_starts.store(pp->in_place_starts.load(relaxed) + 1,
+				  relaxed);
+	trace_ev_cheap(pp, trace_ev_type::go_start, gp->goid);
+	/* As g_start_hook: a fresh G has no exception state. */
+	*mp->eh_slot = eh_state{};
+	return true;
+}
+
 /* The main G returned: every M leaves its scheduler loop. */
 static void begin_stop()
 {
@@ -750,22 +862,12 @@ static void begin_stop()
 static void gdestroy(m *mp, g *gp)
 {
 	bool is_main = gp->is_main;
-	trace_ev(mp->pp, trace_ev_type::go_end, gp->goid);
-	preempt_clear(gp);
-	if (gp->lockedm != nullptr) {
-		gp->lockedm->lockedg = nullptr;
-		gp->lockedm = nullptr;
-		gp->lockcount = 0;
-	}
-	if (gp->held_spawn_g != nullptr) /* its closure never moved */
-		gfput(mp->pp, gp->held_spawn_g);
-	g_bury(gp);
+	g_end(mp, gp);
 	/* Its function returned: every frame unwound, nothing to
 	 * unpoison.  The stack goes to this P's cache, and the G with it:
 	 * the last thing done with either. */
 	fiber_forget_tsan(&gp->f);
 	gp->status.store(gstatus::dead, relaxed);
-	goroutine_count_add(mp->pp, -1);
 	stack_free_cached(&mp->pp->stacks, gp->f.stk);
 	if (is_main)
 		begin_stop();
@@ -1007,6 +1109,7 @@ int run_main(void (*fn)(void *), void *arg, const run_options &opt,
 	int m0_slack = ::prctl(PR_GET_TIMERSLACK, 0, 0, 0, 0);
 	m_timer_slack_set();
 	fiber_start_hook = g_start_hook;
+	fiber_next_hook = g_next_in_place;
 	panic_others_hook = [] {
 		print_goroutines(current_g(), true);
 	};

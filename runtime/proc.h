@@ -33,6 +33,9 @@
  *             thread's.  Only the G itself leaves this state.
  *   dead:     the G's function returned; its stack and G are back in
  *             the pool.  A spawn G is dead once its goroutine moved out.
+ *             A goroutine whose successor starts in place on its stack
+ *             (proc.cpp, g_next_in_place()) never shows dead: its G
+ *             stays running and takes the successor's identity.
  *
  * P status: idle (on sched.pidle, no M), running (held by exactly one M,
  * pp->curm), syscall (its M is in a blocking call and may take it back
@@ -252,6 +255,9 @@ struct p {
 	 * shared counter was a cache line that the spawning and the running
 	 * CPU took from each other twice per goroutine. */
 	std::atomic<i64> ngoroutines{0};
+	/* Goroutines started in place, where one ended (proc.cpp,
+	 * g_next_in_place()); the owner writes it, anyone may read it. */
+	std::atomic<u64> in_place_starts{0};
 	trace_buf trace; /* the owner's (trace.h) */
 };
 
@@ -410,6 +416,8 @@ bool g_cas_status(g *gp, gstatus from, gstatus to);
  * count, summed under sched.lock (which orders allp's growth); a
  * moment's view while goroutines come and go. */
 i64 goroutine_count();
+/* Goroutines started in place since run() began, over every P. */
+u64 in_place_starts();
 i64 goroutine_count_locked();
 void ready(g *gp);
 void park(bool (*unlock)(g *gp, void *arg), void *arg, const char *reason);

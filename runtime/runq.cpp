@@ -57,6 +57,13 @@ void runq_put(p *pp, g *gp, bool next)
 	runq_put_tail(pp, gp);
 }
 
+void runq_demote_next(p *pp)
+{
+	/* An exchange: a thief may take runnext meanwhile (by CAS). */
+	if (g *gp = pp->runnext.exchange(nullptr, acq_rel))
+		runq_put_tail(pp, gp);
+}
+
 bool runq_empty(p *pp)
 {
 	/* runnext and the ring can change under us; read them in an order

@@ -80,6 +80,10 @@ inline g *runq_get(p *pp, bool *inherit)
 	}
 }
 
+/* Move runnext, if any, to the tail of the ring.  Context: @pp's
+ * owner. */
+void runq_demote_next(p *pp);
+
 /* Lock-free; may be stale by the time the caller acts. */
 bool runq_empty(p *pp);
 u32 runq_len(p *pp);

@@ -7,7 +7,7 @@
  *   SCHED 1004ms: gomaxprocs=2 idleprocs=0 threads=4 spinningthreads=0
  *     idlethreads=1 runqueue=0 [3 0]                       (one line)
  *     P0: status=running schedtick=120 syscalltick=0 m=1 runqsize=3
- *       timers=1 gfreecnt=12
+ *       timers=1 gfreecnt=12 inplace=40
  *     M1: p=0 curg=7 spinning=false lockedg=-1
  *     G7: status=running m=1 lockedm=-1
  *     G1: status=waiting(chan receive) m=-1 lockedm=0
@@ -90,7 +90,9 @@ static void detail_locked(u32 procs)
 		put_id(b, mp != nullptr, mp != nullptr ? mp->id : 0);
 		b.str(" runqsize=").u64v(runq_len(pp));
 		b.str(" timers=").u64v(pp->ntimers);
-		b.str(" gfreecnt=").u64v(pp->ngfree).str("\n");
+		b.str(" gfreecnt=").u64v(pp->ngfree);
+		b.str(" inplace=").u64v(pp->in_place_starts.load(relaxed));
+		b.str("\n");
 		b.flush();
 	}
 	for (m *mp = sched.allm; mp != nullptr; mp = mp->alllink) {

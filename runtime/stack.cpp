@@ -618,6 +618,11 @@ stack_alloc_result stack_alloc_cached(stack_cache *sc, usize size)
 	return {s, stack_err::none};
 }
 
+bool stack_cache_class_of(const stack_cache *sc, const stack *s)
+{
+	return s->arena->cls == sc->cls;
+}
+
 void stack_free_cached(stack_cache *sc, stack *s)
 {
 	if (sc == nullptr || s->arena->cls != sc->cls) {

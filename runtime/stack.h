@@ -156,6 +156,8 @@ struct stack_cache {
 void stack_cache_init(stack_cache *sc, usize size);
 /* Give every cached stack back to its class. */
 void stack_cache_flush(stack_cache *sc);
+/* Is @s of the class @sc caches (one it could have handed out)? */
+bool stack_cache_class_of(const stack_cache *sc, const stack *s);
 /* stack_alloc/stack_free through @sc (nullptr: straight to the pool). */
 struct stack_alloc_result stack_alloc_cached(stack_cache *sc, usize size);
 void stack_free_cached(stack_cache *sc, stack *s);

@@ -82,7 +82,7 @@ TEST(schedtrace, prints_go_shaped_lines_with_the_detail_asked_for)
 	const std::regex p_line("  P[01]: status=(idle|running|syscall) "
 				"schedtick=[0-9]+ syscalltick=[0-9]+ "
 				"m=-?[0-9]+ runqsize=[0-9]+ timers=[0-9]+ "
-				"gfreecnt=[0-9]+");
+				"gfreecnt=[0-9]+ inplace=[0-9]+");
 	const std::regex m_line("  M[0-9]+: p=-?[0-9]+ curg=-?[0-9]+ "
 				"spinning=(true|false) lockedg=-?[0-9]+");
 	const std::regex g_line("  G[0-9]+: status=[a-z]+(\\([a-zA-Z. ]+\\))?"
