@@ -281,6 +281,20 @@ static GORT_NOINLINE void switch_to_g(g *gp, m *mp, g *next)
 	switch_away(gp, mp, &next->f, false);
 }
 
+/* May the G running on @mp (holding @pp) hand the P to the next G of its
+ * queue without the scheduler context?  Not while it is locked to the M,
+ * a timer is due, or the runtime stops; nor when the scheduler would
+ * look at the global queue first (find_runnable: every 61st schedule)
+ * and work waits there. */
+GORT_ALWAYS_INLINE static bool switch_direct_allowed(m *mp, p *pp)
+{
+	return mp->lockedg == nullptr &&
+	       pp->timer0_when.load(std::memory_order_relaxed) == 0 &&
+	       !(pp->schedtick.load(relaxed) % 61 == 0 &&
+		 sched.runq_size.load(relaxed) > 0) &&
+	       !sched.stopping.load(std::memory_order_relaxed);
+}
+
 /*
  * A direct switch in three steps (take, commit, end), so that the common
  * path of a yield or a park makes no call before the context switch,
@@ -302,10 +316,7 @@ static GORT_NOINLINE void switch_to_g(g *gp, m *mp, g *next)
  */
 GORT_ALWAYS_INLINE static g *switch_direct_take(m *mp, p *pp, bool *inherit)
 {
-	if (mp->lockedg != nullptr ||
-	    pp->timer0_when.load(std::memory_order_relaxed) != 0 ||
-	    (pp->schedtick.load(relaxed) + 1) % 61 == 0 ||
-	    sched.stopping.load(std::memory_order_relaxed))
+	if (!switch_direct_allowed(mp, pp))
 		return nullptr;
 	return runq_get(pp, inherit);
 }
@@ -791,10 +802,10 @@ static void g_end(m *mp, g *gp)
  * and switch to that.  So a burst of short goroutines, one after the
  * other, runs like a loop (HACKING.md, "Starting in place").
  *
- * The conditions are the direct switch's (switch_direct_take: nothing
- * locked, no timer due, not the 61st schedule, not stopping), plus: the
- * ended goroutine is not main (whose end stops the runtime) and the next
- * is a spawn G, neither main nor locked, wanting the cache's stack size.
+ * The conditions are the direct switch's (switch_direct_allowed()), plus:
+ * the P is not retiring, the ended goroutine is not main (whose end stops
+ * the runtime) and the next is a spawn G, neither main nor locked,
+ * wanting the cache's stack size, on a stack of the cache's class.
  * Otherwise the G stays where it is and the fiber ends as usual.
  * The race detector's build never gets here: its goroutines take their
  * stacks at go() (RACE_STACKS_AT_GO).
@@ -810,27 +821,34 @@ static bool g_next_in_place(fiber *f)
 		return false; /* a fiber of the runtime's tests, not a G */
 	g *gp = mp->curg;
 	p *pp = mp->pp;
-	if (RACE_STACKS_AT_GO || gp->is_main)
+	if (RACE_STACKS_AT_GO || gp->is_main ||
+	    !switch_direct_allowed(mp, pp) ||
+	    pp->id >=
+		    sched.procs.load(relaxed)) /* retiring: see find_runnable */
 		return false;
-	/* Looked at before it is taken: one taken and put back would come
-	 * out of runnext next time, with the wrong time slice.  A spawn
-	 * G's fields stay as go() wrote them, and its memory only ever
-	 * holds a G, if another P takes and starts it meanwhile. */
+	/* Looked at before it is taken, and taken only if still there: one
+	 * taken and put back would come out of runnext next time, with the
+	 * wrong time slice.  Another P may take and start it meanwhile: a
+	 * spawn G's memory only ever holds a G (read here as atomics), and
+	 * the take then fails. */
 	g *next = runq_peek(pp);
-	if (next == nullptr || next->f.stk != nullptr || next->is_main ||
-	    next->lockedm != nullptr || next->stack_want != pp->stacks.size ||
+	if (next == nullptr ||
+	    __atomic_load_n(&next->f.stk, __ATOMIC_RELAXED) != nullptr ||
+	    __atomic_load_n(&next->is_main, __ATOMIC_RELAXED) ||
+	    __atomic_load_n(&next->lockedm, __ATOMIC_RELAXED) != nullptr ||
+	    __atomic_load_n(&next->stack_want, __ATOMIC_RELAXED) !=
+		    pp->stacks.size ||
 	    !stack_cache_class_of(&pp->stacks, f->stk))
 		return false;
 	bool inherit = false;
-	g *taken = switch_direct_take(mp, pp, &inherit);
-	if (taken != next) { /* the direct switch's conditions, or a thief */
-		switch_direct_refused(mp, taken);
+	if (!runq_take(pp, next, &inherit))
 		return false;
-	}
 	g_end(mp, gp);
 	/* As g_start() and run_g(), but the fiber is running: it gets
-	 * the function to call, not a fresh context. */
-	preempt_clear(gp);
+	 * the function to call, not a fresh context.  (Nor does the
+	 * thread's exception slot need clearing, as for a fresh G: a
+	 * function that returned left no exception in flight or caught.) */
+	gp->curm = mp;
 	f->fn = next->start_fn;
 	f->arg = next->start_arg;
 	f->id = next->goid;
@@ -841,8 +859,6 @@ static bool g_next_in_place(fiber *f)
 	pp->in_place_starts.store(pp->in_place_starts.load(relaxed) + 1,
 				  relaxed);
 	trace_ev_cheap(pp, trace_ev_type::go_start, gp->goid);
-	/* As g_start_hook: a fresh G has no exception state. */
-	*mp->eh_slot = eh_state{};
 	return true;
 }
 

@@ -80,6 +80,31 @@ inline g *runq_get(p *pp, bool *inherit)
 	}
 }
 
+/* Take @gp, which runq_peek() returned, if it is still what runq_get()
+ * would take; false if another P took it meanwhile.  *inherit: as
+ * runq_get's.  Context: @pp's owner (runnext can only be emptied under
+ * it, and its ring only shrink). */
+inline bool runq_take(p *pp, g *gp, bool *inherit)
+{
+	g *next = pp->runnext.load(std::memory_order_relaxed);
+	if (next != nullptr) {
+		*inherit = true;
+		return next == gp &&
+		       pp->runnext.compare_exchange_strong(
+			       next, nullptr, std::memory_order_acquire,
+			       std::memory_order_relaxed);
+	}
+	*inherit = false;
+	u32 h = pp->runq_head.load(std::memory_order_acquire);
+	u32 t = pp->runq_tail.load(std::memory_order_relaxed);
+	/* INV-RUNQ-3: the CAS decides whether the slot's G is ours. */
+	return t != h &&
+	       pp->runq[h % RUNQ_SIZE].load(std::memory_order_relaxed) == gp &&
+	       pp->runq_head.compare_exchange_strong(h, h + 1,
+						     std::memory_order_release,
+						     std::memory_order_relaxed);
+}
+
 /* Move runnext, if any, to the tail of the ring.  Context: @pp's
  * owner. */
 void runq_demote_next(p *pp);
