@@ -89,6 +89,19 @@ echo "== gort_bench (median of $reps repetitions)"
 # already there as 30% less than a goroutine costs.
 "$bin" --benchmark_filter=BM_park_memory 2>/dev/null | tee -a "$out" |
 	grep -E '^BM_' || true
+# The cost of preemption again with the process on one CPU.  A goroutine
+# preempted by the signal resumes on its own thread (HACKING.md,
+# "Preemption"), so each turn hands the P from one thread to another;
+# unpinned, on this VM, that is a wake-up on the other vCPU, which alone
+# costs about the whole 1% budget (the floor row).  On one CPU it is a
+# local switch, and what is left is gort's own cost.
+cpu0=$(taskset -pc $$ 2>/dev/null | sed -E 's/.*: *//; s/[-,].*//')
+if [ -n "$cpu0" ]; then
+	taskset -c "$cpu0" "$bin" \
+		--benchmark_filter='BM_preempt_cost|BM_thread_turns_floor' \
+		2>/dev/null | sed 's/^BM_/BM_one_cpu_/' | tee -a "$out" |
+		grep -E '^BM_' || true
+fi
 echo
 echo "== Go peers"
 go_out=$(bash "$here/go/run.sh")
@@ -124,6 +137,9 @@ ratio "yield, traced / not traced (best batches)" "$(fig BM_trace_cost_yield/man
 ratio "chan ping-pong procs 1, traced / not" "$(fig BM_trace_cost_pingpong/manual_time on_ns_per_op)" "$(fig BM_trace_cost_pingpong/manual_time off_ns_per_op)"
 ratio "preemption: CPU loop, on / off (median of 9)" "$(fig BM_preempt_cost/iterations:1/manual_time on_over_off_median)" 1
 ratio "  floor: 2 pthreads taking turns / 1 thread" "$(fig BM_thread_turns_floor/iterations:1/manual_time on_over_off_median)" 1
+ratio "  the same on one CPU (taskset)" "$(fig BM_one_cpu_preempt_cost/iterations:1/manual_time on_over_off_median)" 1
+ratio "  its floor on one CPU" "$(fig BM_one_cpu_thread_turns_floor/iterations:1/manual_time on_over_off_median)" 1
+ratio "  Go, on / off (median of 9 process pairs)" "$(echo "$go_out" | grep go_preempt_cost | sed -E 's/.*median=([0-9.]+).*/\1/')" 1
 printf "  %-44s %8s    (median %s us, p90 %s us, %s hand-overs)\n" \
 	"  gaps at hand-overs, % of the run" \
 	"$(fig BM_preempt_gap_gort/iterations:1 gap_share_pct)%" \

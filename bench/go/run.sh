@@ -31,7 +31,8 @@ if [ -z "${GOCACHE:-}" ] &&
 	export GOCACHE="$tmp/gocache"
 fi
 
-programs=(gosched spawn wake chanbuf select mutex sleep preempt netecho syscall)
+programs=(gosched spawn wake chanbuf select mutex sleep preempt preempt_cost netecho
+	syscall)
 # GORT_GO_PROGRAMS="spawn select": only these (bench/run.sh's paired rounds).
 if [ -n "${GORT_GO_PROGRAMS:-}" ]; then
 	read -r -a programs <<<"$GORT_GO_PROGRAMS"
