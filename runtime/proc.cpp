@@ -283,15 +283,19 @@ static GORT_NOINLINE void switch_to_g(g *gp, m *mp, g *next)
 
 /* May the G running on @mp (holding @pp) hand the P to the next G of its
  * queue without the scheduler context?  Not while it is locked to the M,
- * a timer is due, or the runtime stops; nor when the scheduler would
- * look at the global queue first (find_runnable: every 61st schedule)
- * and work waits there. */
+ * a timer is due, or the runtime stops; nor on the ticks where the
+ * scheduler would act (find_runnable: every 61st schedule), if it has
+ * something to do: work waits in the global queue, or set_procs() shrank
+ * the Ps below this one.  Both are read on those ticks only, not at every
+ * switch: sched.procs shares a cache line with sched.nmspinning, which
+ * the other Ps' Ms write as they start and stop spinning. */
 GORT_ALWAYS_INLINE static bool switch_direct_allowed(m *mp, p *pp)
 {
 	return mp->lockedg == nullptr &&
 	       pp->timer0_when.load(std::memory_order_relaxed) == 0 &&
 	       !(pp->schedtick.load(relaxed) % 61 == 0 &&
-		 sched.runq_size.load(relaxed) > 0) &&
+		 (sched.runq_size.load(relaxed) > 0 ||
+		  pp->id >= sched.procs.load(relaxed))) &&
 	       !sched.stopping.load(std::memory_order_relaxed);
 }
 
@@ -803,9 +807,9 @@ static void g_end(m *mp, g *gp)
  * other, runs like a loop (HACKING.md, "Starting in place").
  *
  * The conditions are the direct switch's (switch_direct_allowed()), plus:
- * the P is not retiring, the ended goroutine is not main (whose end stops
- * the runtime) and the next is a spawn G, neither main nor locked,
- * wanting the cache's stack size, on a stack of the cache's class.
+ * the ended goroutine is not main (whose end stops the runtime) and the
+ * next is a spawn G, neither main nor locked, wanting the cache's stack
+ * size, on a stack of the cache's class.
  * Otherwise the G stays where it is and the fiber ends as usual.
  * The race detector's build never gets here: its goroutines take their
  * stacks at go() (RACE_STACKS_AT_GO).
@@ -821,10 +825,7 @@ static bool g_next_in_place(fiber *f)
 		return false; /* a fiber of the runtime's tests, not a G */
 	g *gp = mp->curg;
 	p *pp = mp->pp;
-	if (RACE_STACKS_AT_GO || gp->is_main ||
-	    !switch_direct_allowed(mp, pp) ||
-	    pp->id >=
-		    sched.procs.load(relaxed)) /* retiring: see find_runnable */
+	if (RACE_STACKS_AT_GO || gp->is_main || !switch_direct_allowed(mp, pp))
 		return false;
 	/* Looked at before it is taken, and taken only if still there: one
 	 * taken and put back would come out of runnext next time, with the
