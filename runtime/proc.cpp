@@ -283,19 +283,22 @@ static GORT_NOINLINE void switch_to_g(g *gp, m *mp, g *next)
 
 /* May the G running on @mp (holding @pp) hand the P to the next G of its
  * queue without the scheduler context?  Not while it is locked to the M,
- * a timer is due, or the runtime stops; nor on the ticks where the
- * scheduler would act (find_runnable: every 61st schedule), if it has
- * something to do: work waits in the global queue, or set_procs() shrank
- * the Ps below this one.  Both are read on those ticks only, not at every
- * switch: sched.procs shares a cache line with sched.nmspinning, which
- * the other Ps' Ms write as they start and stop spinning. */
+ * a timer is due, the P is retiring (set_procs) or the runtime stops; nor
+ * on the tick where the scheduler looks at the global queue first
+ * (find_runnable: every 61st schedule) if work waits there.  The global
+ * queue's size is read on that tick only: its cache line also holds
+ * sched.lock.  (A P's retirement is a flag on the P's own line, not a
+ * compare with sched.procs, which shares a line with sched.nmspinning
+ * that the other Ps' Ms write as they spin; and not a 61st-tick check,
+ * since a chain of Gs that each inherit the slice never moves the
+ * tick, and sysmon does not watch a retiring P.) */
 GORT_ALWAYS_INLINE static bool switch_direct_allowed(m *mp, p *pp)
 {
 	return mp->lockedg == nullptr &&
 	       pp->timer0_when.load(std::memory_order_relaxed) == 0 &&
+	       !pp->retiring.load(std::memory_order_relaxed) &&
 	       !(pp->schedtick.load(relaxed) % 61 == 0 &&
-		 (sched.runq_size.load(relaxed) > 0 ||
-		  pp->id >= sched.procs.load(relaxed))) &&
+		 sched.runq_size.load(relaxed) > 0) &&
 	       !sched.stopping.load(std::memory_order_relaxed);
 }
 
@@ -827,6 +830,14 @@ static bool g_next_in_place(fiber *f)
 	p *pp = mp->pp;
 	if (RACE_STACKS_AT_GO || gp->is_main || !switch_direct_allowed(mp, pp))
 		return false;
+	/* Asked to yield, and ended first: the slice is over, so the queue
+	 * goes first (as in gosched_traced) and the scheduler starts the
+	 * next G with a slice of its own.  Started here, the next G would
+	 * inherit the slice and the request would be dropped with gp's. */
+	if (gp->preempt.load(relaxed)) {
+		runq_demote_next(pp);
+		return false;
+	}
 	/* Looked at before it is taken, and taken only if still there: one
 	 * taken and put back would come out of runnext next time, with the
 	 * wrong time slice.  Another P may take and start it meanwhile: a
@@ -1008,6 +1019,7 @@ static void p_reset(p *pp)
 	pp->sysmon_again = 0;
 	pp->sysmon_signalled = false;
 	pp->goid_next = pp->goid_end = 0;
+	pp->retiring.store(false, relaxed);
 	pp->curm = nullptr;
 	pp->link = nullptr;
 	timers_clear(pp);
@@ -1035,6 +1047,8 @@ int set_procs(int n)
 			fresh[i] = is_new || pp->status == pstatus::dead;
 			if (fresh[i])
 				p_reset(pp);
+			else /* still held: it stays */
+				pp->retiring.store(false, relaxed);
 		}
 		/* Release: the new Ps are ready before anyone counts them,
 		 * and counted before they join the idle list. */
@@ -1045,7 +1059,12 @@ int set_procs(int n)
 	} else if (want < old) {
 		sched.procs.store(want, release);
 		/* Idle Ps beyond the new count retire now; running ones do
-		 * when their M next schedules (sched.cpp, retirep). */
+		 * when their M next schedules (sched.cpp, retirep), which
+		 * their flag makes it do before any direct switch. */
+		for (u32 i = want; i < old; i++)
+			if (sched.allp[i] != nullptr &&
+			    sched.allp[i]->status != pstatus::dead)
+				sched.allp[i]->retiring.store(true, relaxed);
 		for (p **pl = &sched.pidle; *pl != nullptr;) {
 			p *pp = *pl;
 			if (pp->id < want) {

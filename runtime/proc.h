@@ -213,6 +213,11 @@ struct p {
 	/* Bumped by the owner at each new time slice (p_tick()); read by
 	 * sysmon to tell a G that has run too long (preempt.h). */
 	std::atomic<u32> schedtick{0};
+	/* set_procs() shrank the Ps below this running one, which retires
+	 * at its M's next pass through the scheduler: a direct switch
+	 * (proc.cpp) steps aside for it.  Written under sched.lock; read by
+	 * the owner, on this its own line, at every switch. */
+	std::atomic<bool> retiring{false};
 	/* sysmon's alone (preempt_watch()): the schedtick it saw, when that
 	 * slice began, when it asked the G to yield (until it sees the tick
 	 * move), when to ask again if unanswered, and whether that request

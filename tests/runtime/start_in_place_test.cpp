@@ -141,6 +141,39 @@ struct chain_link {
 	}
 };
 
+/* Stops a chain that the runtime failed to break, so that such a test
+ * fails instead of hanging: sets *stop after 30 s unless disarmed first,
+ * and says whether it had to. */
+class watchdog {
+public:
+	explicit watchdog(std::atomic<bool> *stop)
+	    : t_([this, stop] {
+		      auto end = std::chrono::steady_clock::now() + 30s;
+		      while (!disarmed_.load()) {
+			      if (std::chrono::steady_clock::now() > end) {
+				      fired_ = true;
+				      stop->store(true);
+				      return;
+			      }
+			      std::this_thread::sleep_for(1ms);
+		      }
+	      })
+	{}
+	~watchdog() { disarm(); }
+	/* True if it stopped the chain itself. */
+	bool disarm()
+	{
+		disarmed_ = true;
+		if (t_.joinable())
+			t_.join();
+		return fired_.load();
+	}
+
+private:
+	std::atomic<bool> disarmed_{false}, fired_{false};
+	std::thread t_;
+};
+
 /* A chain of goroutines, each spawning the next and ending, would run in
  * place for ever (each takes the slice of the one before from runnext).
  * The goroutine that yielded to it must still get its turn (sysmon's
@@ -152,6 +185,7 @@ TEST(start_in_place, a_chain_of_goroutines_lets_the_others_run)
 	std::atomic<bool> stop{false};
 	std::atomic<long> links{0};
 	bool woke = false;
+	watchdog dog(&stop);
 	gort::run(
 		[&] {
 			gort::wait_group chain_done;
@@ -159,11 +193,13 @@ TEST(start_in_place, a_chain_of_goroutines_lets_the_others_run)
 			gort::go(chain_link{&stop, &links, &chain_done});
 			gort::yield(); /* the chain runs; main waits its turn */
 			gort::sleep(1ms); /* and a timer fires through it */
-			woke = true;
+			woke = !stop.load();
 			stop = true;
 			chain_done.wait();
 		},
-		gort::config{.procs = 1, .async_preempt = false});
+		gort::config{
+			.procs = 1, .async_preempt = false, .time_slice = 1ms});
+	EXPECT_FALSE(dog.disarm()) << "the chain kept the P";
 	EXPECT_TRUE(woke);
 	EXPECT_GT(links.load(), 1);
 }
@@ -173,8 +209,9 @@ TEST(start_in_place, a_chain_of_goroutines_lets_the_others_run)
  * time slice, and the chain must let it. */
 TEST(start_in_place, a_chain_of_goroutines_lets_the_global_queue_run)
 {
-	std::atomic<bool> stop{false};
+	std::atomic<bool> stop{false}, global_ran{false};
 	std::atomic<long> links{0};
+	watchdog dog(&stop);
 	std::thread t;
 	gort::run(
 		[&] {
@@ -182,16 +219,51 @@ TEST(start_in_place, a_chain_of_goroutines_lets_the_global_queue_run)
 			chain_done.add(1);
 			gort::go(chain_link{&stop, &links, &chain_done});
 			t = std::thread([&] {
-				while (links.load() < 10000)
+				while (links.load() < 10000 && !stop.load())
 					::sched_yield();
-				gort::go([&] { stop = true; });
+				gort::go([&] {
+					global_ran = true;
+					stop = true;
+				});
 			});
 			chain_done.wait();
 		},
-		gort::config{.procs = 1, .async_preempt = false});
+		gort::config{
+			.procs = 1, .async_preempt = false, .time_slice = 1ms});
 	t.join();
-	EXPECT_TRUE(stop.load());
-	EXPECT_GE(links.load(), 10000);
+	EXPECT_FALSE(dog.disarm()) << "the chain kept the P";
+	EXPECT_TRUE(global_ran.load());
+}
+
+/* Two chains at procs 2, then set_procs(1): the P beyond the new count
+ * retires, though its chain never passes through the scheduler on its
+ * own (each link inherits the slice, and sysmon does not watch a
+ * retiring P). */
+TEST(start_in_place, a_retiring_p_leaves_its_chain)
+{
+	std::atomic<bool> stop{false};
+	std::atomic<long> links{0};
+	bool retired = false;
+	watchdog dog(&stop);
+	gort::run(
+		[&] {
+			gort::wait_group chains_done;
+			chains_done.add(2);
+			gort::go(chain_link{&stop, &links, &chains_done});
+			gort::go(chain_link{&stop, &links, &chains_done});
+			gort::sleep(5ms); /* one chain per P */
+			gort::set_procs(1);
+			while (!stop.load() && !retired) {
+				gort::sleep(1ms);
+				retired = sched.allp[1]->status.load() ==
+					  pstatus::dead;
+			}
+			stop = true;
+			chains_done.wait();
+		},
+		gort::config{.procs = 2, .async_preempt = false});
+	EXPECT_FALSE(dog.disarm()) << "P1 kept running its chain";
+	EXPECT_TRUE(retired);
 }
 
 /* A panic in a goroutine started in place names that goroutine. */
