@@ -709,15 +709,19 @@ void *spawn_prepare(usize size, usize align, void (*entry)(void *),
 	m *mp = current_m();
 	if (!RACE_STACKS_AT_GO && size <= G_FN_INLINE && align <= G_FN_ALIGN) {
 		/* A spawn G ("A goroutine's G lives on its stack"): go()
-		 * writes only its last two cache lines (proc.h). */
+		 * writes one cache line of it, for a small closure (proc.h). */
 		g *gp = gget(mp != nullptr ? mp->pp : nullptr);
 		if (gp == nullptr) {
 			*err = "gort: out of memory for a goroutine";
 			return nullptr;
 		}
 		gp->start_fn = entry;
-		gp->start_arg = gp->fnbuf;
-		gp->stack_want = want;
+		/* The last line only if it changes (proc.h): read, it stays
+		 * shared with the CPU that last started this G's goroutine. */
+		if (gp->start_arg != gp->fnbuf)
+			gp->start_arg = gp->fnbuf;
+		if (gp->stack_want != want)
+			gp->stack_want = want;
 		*handle = gp;
 		return gp->fnbuf;
 	}
@@ -744,8 +748,8 @@ static void spawn_commit_as(void *handle, bool is_main, uptr gopc)
 {
 	g *gp = static_cast<g *>(handle);
 	m *mp = current_m();
-	/* Only the fields in the G's last two lines (proc.h): a spawn G
-	 * never runs, so the rest is as its pool made it. */
+	/* Only the fields in the G's spawn line (proc.h): a spawn G never
+	 * runs, so the rest is as its pool made it. */
 	gp->goid = new_goid(mp != nullptr ? mp->pp : nullptr);
 	if (gp->f.stk != nullptr) { /* a stack taken at go() */
 		gp->f.id = gp->goid;

@@ -126,28 +126,37 @@ struct alignas(64) g {
 	eh_state eh{}; /* saved while switched out */
 
 	/*
-	 * What go() writes in a spawn G, in the last two cache lines: a G
-	 * is usually spawned on one CPU and started on another, so each
-	 * line go() writes crosses between them twice per goroutine.  A
-	 * spawn G never runs, so the rest stays as the pool made it.
+	 * What go() writes in a spawn G, in the second-last cache line
+	 * (the "spawn line"), with the first 16 bytes of fnbuf: a G is
+	 * usually spawned on one CPU and started on another, so each line
+	 * go() writes crosses between them twice per goroutine.  A closure
+	 * of up to 16 bytes (a capture of one or two pointers) keeps go()
+	 * to that one line; the last line's fields are written only when
+	 * they change (a larger closure, the main G's argument, a stack
+	 * size of its own), so they stay in both CPUs' caches.  A spawn G
+	 * never runs, so the rest stays as the pool made it.
 	 */
 	alignas(64) std::atomic<gstatus> status{gstatus::idle};
 	bool is_main = false;	/* the G running run()'s function */
 	u64 goid = 0;		/* constant while not dead */
 	g *schedlink = nullptr; /* run queue or free list; that list's */
-	u64 parent_goid = 0;	/* who called go(); 0 for the main G */
-	uptr gopc = 0;		/* where go() was called (a return address) */
-	/* Until the first run, if f.stk is nullptr: the function to run,
-	 * its argument (fnbuf but for the main G) and the stack size to take
-	 * then (proc.cpp, "Stacks on first run"). */
+	/* Until the first run, if f.stk is nullptr: the function to run
+	 * (proc.cpp, "Stacks on first run"). */
 	void (*start_fn)(void *) = nullptr;
+	u64 parent_goid = 0; /* who called go(); 0 for the main G */
+	uptr gopc = 0;	     /* where go() was called (a return address) */
+	alignas(16) unsigned char fnbuf[G_FN_INLINE];
+	/* With start_fn: its argument (fnbuf but for the main G) and the
+	 * stack size to take (0: run()'s default). */
 	void *start_arg = nullptr;
 	usize stack_want = 0;
-	alignas(64) unsigned char fnbuf[G_FN_INLINE];
 };
 
-static_assert(G_FN_ALIGN <= 64 && G_FN_INLINE == 64,
-	      "go()'s fields and fnbuf fill the G's last two cache lines");
+static_assert(G_FN_ALIGN <= 16 && G_FN_INLINE == 64,
+	      "fnbuf starts in the spawn line and fits the G's last two");
+static_assert(sizeof(g) % 64 == 0 && offsetof(g, fnbuf) % 64 == 48 &&
+		      offsetof(g, start_arg) / 64 == sizeof(g) / 64 - 1,
+	      "go()'s fields and fnbuf's first 16 bytes share one line");
 
 struct m {
 	fiber g0;		  /* the thread's own stack: the scheduler */
