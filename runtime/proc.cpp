@@ -176,6 +176,20 @@ static void g_bury(g *gp)
 	gp->held_spawn_g = nullptr;
 }
 
+/* What spawn G @sg's goroutine takes: its argument, and the stack size
+ * (struct g, "spawn line": a plain one's are not read from its last
+ * line). */
+static inline void *spawn_arg(g *sg)
+{
+	return sg->spawn == spawn_kind::plain ? sg->fnbuf : sg->start_arg;
+}
+
+static inline usize spawn_stack_want(g *sg)
+{
+	return sg->spawn == spawn_kind::plain ? sched.stack_size
+					      : sg->stack_want;
+}
+
 /* Move the goroutine of spawn G @sg into @gp, the G at the top of the
  * stack it will run on (its fiber made ready for it by the caller), which
  * enters state @to.  Context: @mp's P's owner. */
@@ -189,7 +203,7 @@ static void g_move_in(m *mp, g *gp, g *sg, gstatus to)
 	/* Dead first: a walk may meet the goroutine twice, never not. */
 	sg->status.store(gstatus::dead, relaxed);
 	gp->status.store(to, release);
-	if (sg->start_arg == sg->fnbuf) {
+	if (spawn_arg(sg) == sg->fnbuf) {
 		gp->held_spawn_g = sg; /* until its closure has moved */
 	} else {
 		gp->held_spawn_g = nullptr;
@@ -203,13 +217,13 @@ static void g_move_in(m *mp, g *gp, g *sg, gstatus to)
 static GORT_NOINLINE g *g_start(m *mp, g *sg, stack_err *err)
 {
 	stack_alloc_result r =
-		stack_alloc_cached(&mp->pp->stacks, sg->stack_want);
+		stack_alloc_cached(&mp->pp->stacks, spawn_stack_want(sg));
 	if (r.stk == nullptr) {
 		*err = r.err;
 		return nullptr;
 	}
 	g *gp = stack_g(r.stk);
-	fiber_create_on(&gp->f, r.stk, r.stk->hi, sg->start_fn, sg->start_arg,
+	fiber_create_on(&gp->f, r.stk, r.stk->hi, sg->start_fn, spawn_arg(sg),
 			&mp->g0, sg->goid);
 	g_move_in(mp, gp, sg, gstatus::runnable);
 	return gp;
@@ -351,7 +365,9 @@ switch_direct_commit(m *mp, p *pp, g *gp, g *next, bool park, bool inherit)
 /* May a G taken by switch_direct_take be switched to directly? */
 GORT_ALWAYS_INLINE static bool switchable(g *next)
 {
-	return next->lockedm == nullptr && next->f.stk != nullptr;
+	/* A spawn G's spawn line is read anyway (its status); its other
+	 * lines are not (struct g). */
+	return next->spawn == spawn_kind::none && next->lockedm == nullptr;
 }
 
 /* The slow paths' first question about a G that was not switchable():
@@ -359,7 +375,7 @@ GORT_ALWAYS_INLINE static bool switchable(g *next)
  * switchable)?  If so *refused becomes that G. */
 static bool first_run(m *mp, g **refused)
 {
-	if (*refused == nullptr || (*refused)->f.stk != nullptr)
+	if (*refused == nullptr || (*refused)->spawn == spawn_kind::none)
 		return false;
 	stack_err err = stack_err::none;
 	g *gp = g_start(mp, *refused, &err);
@@ -716,12 +732,14 @@ void *spawn_prepare(usize size, usize align, void (*entry)(void *),
 			return nullptr;
 		}
 		gp->start_fn = entry;
-		/* The last line only if it changes (proc.h): read, it stays
-		 * shared with the CPU that last started this G's goroutine. */
-		if (gp->start_arg != gp->fnbuf)
+		/* The last line only for a stack size of its own (proc.h). */
+		if (want == sched.stack_size) {
+			gp->spawn = spawn_kind::plain;
+		} else {
+			gp->spawn = spawn_kind::own;
 			gp->start_arg = gp->fnbuf;
-		if (gp->stack_want != want)
 			gp->stack_want = want;
+		}
 		*handle = gp;
 		return gp->fnbuf;
 	}
@@ -751,7 +769,7 @@ static void spawn_commit_as(void *handle, bool is_main, uptr gopc)
 	/* Only the fields in the G's spawn line (proc.h): a spawn G never
 	 * runs, so the rest is as its pool made it. */
 	gp->goid = new_goid(mp != nullptr ? mp->pp : nullptr);
-	if (gp->f.stk != nullptr) { /* a stack taken at go() */
+	if (gp->spawn == spawn_kind::none) { /* a stack taken at go() */
 		gp->f.id = gp->goid;
 		gp->f.stk->owner_id = gp->goid;
 	}
@@ -777,7 +795,7 @@ void spawn_abort(void *handle)
 {
 	g *gp = static_cast<g *>(handle);
 	m *mp = current_m();
-	if (gp->f.stk == nullptr) { /* a spawn G */
+	if (gp->spawn != spawn_kind::none) { /* a spawn G */
 		gfput(mp != nullptr ? mp->pp : nullptr, gp);
 	} else { /* the G goes with its stack */
 		g_bury(gp);
@@ -848,12 +866,12 @@ static bool g_next_in_place(fiber *f)
 	 * spawn G's memory only ever holds a G (read here as atomics), and
 	 * the take then fails. */
 	g *next = runq_peek(pp);
+	/* Plain: a spawn G (not locked: it never ran), not main (its
+	 * argument is its own), wanting run()'s stack size, for which the
+	 * P's cache is set up (p_reset). */
 	if (next == nullptr ||
-	    __atomic_load_n(&next->f.stk, __ATOMIC_RELAXED) != nullptr ||
-	    __atomic_load_n(&next->is_main, __ATOMIC_RELAXED) ||
-	    __atomic_load_n(&next->lockedm, __ATOMIC_RELAXED) != nullptr ||
-	    __atomic_load_n(&next->stack_want, __ATOMIC_RELAXED) !=
-		    pp->stacks.size ||
+	    std::atomic_ref<spawn_kind>(next->spawn).load(relaxed) !=
+		    spawn_kind::plain ||
 	    !stack_cache_class_of(&pp->stacks, f->stk))
 		return false;
 	bool inherit = false;
@@ -866,7 +884,7 @@ static bool g_next_in_place(fiber *f)
 	 * function that returned left no exception in flight or caught.) */
 	gp->curm = mp;
 	f->fn = next->start_fn;
-	f->arg = next->start_arg;
+	f->arg = next->fnbuf;
 	f->id = next->goid;
 	f->stk->owner_id = next->goid;
 	g_move_in(mp, gp, next, gstatus::running);
@@ -907,7 +925,7 @@ static void gdestroy(m *mp, g *gp)
 
 g *run_g(m *mp, g *gp, bool inherit)
 {
-	if (unlikely(gp->f.stk == nullptr))
+	if (unlikely(gp->spawn != spawn_kind::none))
 		gp = g_start_or_die(mp, gp);
 	/* Whoever took gp off a run queue owns it (INV-RUNQ-3): a plain
 	 * store is enough.  Release pairs with a later ready()'s CAS. */
@@ -1170,9 +1188,11 @@ int run_main(void (*fn)(void *), void *arg, const run_options &opt,
 	/* Its argument is @arg, not the closure space spawn_prepare gave
 	 * (where the stack comes at the first run, or already did). */
 	g *main_g = static_cast<g *>(h);
-	if (main_g->f.stk == nullptr)
+	if (main_g->spawn != spawn_kind::none) {
+		main_g->spawn = spawn_kind::own;
 		main_g->start_arg = arg;
-	else
+		main_g->stack_want = sched.stack_size;
+	} else
 		main_g->f.arg = arg;
 	trace_run_begin();
 	spawn_commit_as(h, true, 0);

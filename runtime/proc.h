@@ -68,7 +68,7 @@ struct m;
 struct p;
 struct timer;
 
-enum class gstatus : u32 {
+enum class gstatus : u8 {
 	idle,
 	runnable,
 	running,
@@ -99,10 +99,16 @@ struct eh_state {
 constexpr usize G_FN_INLINE = 64;
 constexpr usize G_FN_ALIGN = 16; /* and the most alignment */
 
+/* What whoever starts a G needs to know of it, in its spawn line (struct
+ * g): a G at a stack's top, which has run or took its stack at go()
+ * (none); a spawn G whose goroutine takes fnbuf as its argument and a
+ * stack of run()'s size (plain); a spawn G whose start_arg and stack_want
+ * say what it takes (own: the main G, a stack size of its own). */
+enum class spawn_kind : u8 { none, plain, own };
+
 struct alignas(64) g {
 	fiber f; /* context and stack (nullptr in a spawn G); keep first */
-	m *curm = nullptr; /* set while running */
-	u32 pool_slot = 0; /* spawn Gs only: in sched.gfree; constant */
+	m *curm = nullptr;		  /* set while running */
 	const char *waitreason = nullptr; /* valid while waiting */
 	/* When it began waiting, or 0: park() reads no clock; the goroutine
 	 * dump stamps a waiting G it finds at 0 (as Go's GC does), so a
@@ -131,13 +137,20 @@ struct alignas(64) g {
 	 * usually spawned on one CPU and started on another, so each line
 	 * go() writes crosses between them twice per goroutine.  A closure
 	 * of up to 16 bytes (a capture of one or two pointers) keeps go()
-	 * to that one line; the last line's fields are written only when
-	 * they change (a larger closure, the main G's argument, a stack
-	 * size of its own), so they stay in both CPUs' caches.  A spawn G
-	 * never runs, so the rest stays as the pool made it.
+	 * to that one line, and `spawn` lets the CPU that starts it read
+	 * that line alone: the last line's fields are written and read
+	 * only for a larger closure, the main G's argument or a stack size
+	 * of its own (spawn_kind::own).  A spawn G never runs, so the rest
+	 * stays as the pool made it, and nobody reads it.
 	 */
 	alignas(64) std::atomic<gstatus> status{gstatus::idle};
-	bool is_main = false;	/* the G running run()'s function */
+	bool is_main = false; /* the G running run()'s function */
+	/* Set by go() in a spawn G; none in a G at a stack's top, always
+	 * (nothing writes it there).  Read by whoever starts the G. */
+	spawn_kind spawn = spawn_kind::none;
+	/* A spawn G's place in sched.gfree (spawn_pool.h), read as it goes
+	 * back; constant. */
+	u32 pool_slot = 0;
 	u64 goid = 0;		/* constant while not dead */
 	g *schedlink = nullptr; /* run queue or free list; that list's */
 	/* Until the first run, if f.stk is nullptr: the function to run
@@ -146,8 +159,8 @@ struct alignas(64) g {
 	u64 parent_goid = 0; /* who called go(); 0 for the main G */
 	uptr gopc = 0;	     /* where go() was called (a return address) */
 	alignas(16) unsigned char fnbuf[G_FN_INLINE];
-	/* With start_fn: its argument (fnbuf but for the main G) and the
-	 * stack size to take (0: run()'s default). */
+	/* With start_fn, for spawn_kind::own only: its argument and the
+	 * stack size to take (0: the default). */
 	void *start_arg = nullptr;
 	usize stack_want = 0;
 };
@@ -155,6 +168,8 @@ struct alignas(64) g {
 static_assert(G_FN_ALIGN <= 16 && G_FN_INLINE == 64,
 	      "fnbuf starts in the spawn line and fits the G's last two");
 static_assert(sizeof(g) % 64 == 0 && offsetof(g, fnbuf) % 64 == 48 &&
+		      offsetof(g, spawn) / 64 == offsetof(g, fnbuf) / 64 &&
+		      offsetof(g, pool_slot) / 64 == offsetof(g, fnbuf) / 64 &&
 		      offsetof(g, start_arg) / 64 == sizeof(g) / 64 - 1,
 	      "go()'s fields and fnbuf's first 16 bytes share one line");
 
