@@ -130,6 +130,10 @@ struct alignas(64) g {
 	 * stack"); the G's own. */
 	g *held_spawn_g = nullptr;
 	eh_state eh{}; /* saved while switched out */
+	/* In the first G of each batch of the global run queue (runq.h):
+	 * the batch's last G and its length; sched.lock. */
+	g *globq_tail = nullptr;
+	u32 globq_n = 0;
 
 	/*
 	 * What go() writes in a spawn G, in the second-last cache line

@@ -156,14 +156,9 @@ void runq_drain_to_global_locked(p *pp)
 		globrunq_put_locked(gp);
 }
 
-void globrunq_put_locked(g *gp)
+/* Append the batch @head..@tail of @n Gs, marked.  Context: sched.lock. */
+static void globrunq_link_locked(g *head, g *tail, u32 n)
 {
-	globrunq_put_batch_locked(gp, gp, 1);
-}
-
-void globrunq_put_batch_locked(g *head, g *tail, u32 n)
-{
-	tail->schedlink = nullptr;
 	if (sched.runq_tail != nullptr)
 		sched.runq_tail->schedlink = head;
 	else
@@ -172,30 +167,80 @@ void globrunq_put_batch_locked(g *head, g *tail, u32 n)
 	sched.runq_size.fetch_add(n, relaxed);
 }
 
-g *globrunq_get_locked(p *pp, u32 max)
+void globrunq_put_locked(g *gp)
 {
-	u32 size = sched.runq_size.load(relaxed);
-	if (size == 0)
-		return nullptr;
-	u32 procs = sched.procs.load(relaxed);
-	u32 n = size / (procs ? procs : 1) + 1;
-	if (n > size)
-		n = size;
-	if (max > 0 && n > max)
-		n = max;
-	if (n > RUNQ_SIZE / 2)
-		n = RUNQ_SIZE / 2;
-	sched.runq_size.fetch_sub(n, relaxed);
+	globrunq_put_batch_locked(gp, gp, 1);
+}
 
-	g *gp = sched.runq_head;
-	sched.runq_head = gp->schedlink;
-	for (u32 i = 1; i < n; i++) {
-		g *more = sched.runq_head;
-		sched.runq_head = more->schedlink;
-		runq_put(pp, more, false);
+void globrunq_put_batch_locked(g *head, g *tail, u32 n)
+{
+	tail->schedlink = nullptr;
+	/* INV-GLOBQ-1: batches a taker's ring holds whole. */
+	for (; n > GLOBQ_BATCH_MAX; n -= GLOBQ_BATCH_MAX) {
+		g *last = head;
+		for (u32 i = 1; i < GLOBQ_BATCH_MAX; i++)
+			last = last->schedlink;
+		head->globq_tail = last;
+		head->globq_n = GLOBQ_BATCH_MAX;
+		globrunq_link_locked(head, last, GLOBQ_BATCH_MAX);
+		head = last->schedlink;
 	}
+	head->globq_tail = tail;
+	head->globq_n = n;
+	globrunq_link_locked(head, tail, n);
+}
+
+glist globrunq_take_locked(bool one)
+{
+	g *head = sched.runq_head;
+	if (head == nullptr)
+		return {};
+	g *last;
+	u32 n;
+	if (one) {
+		/* The rest of head's batch, if any, becomes a batch. */
+		last = head;
+		n = 1;
+		if (g *rest = head->schedlink; rest && head->globq_n > 1) {
+			rest->globq_tail = head->globq_tail;
+			rest->globq_n = head->globq_n - 1;
+		}
+	} else {
+		u32 size = sched.runq_size.load(relaxed);
+		u32 procs = sched.procs.load(relaxed);
+		u32 fair = size / (procs ? procs : 1) + 1;
+		if (fair > RUNQ_SIZE / 2)
+			fair = RUNQ_SIZE / 2;
+		last = head->globq_tail;
+		n = head->globq_n;
+		while (g *next = last->schedlink) {
+			if (n + next->globq_n > fair)
+				break;
+			n += next->globq_n;
+			last = next->globq_tail;
+		}
+	}
+	sched.runq_head = last->schedlink;
 	if (sched.runq_head == nullptr)
 		sched.runq_tail = nullptr;
+	last->schedlink = nullptr;
+	sched.runq_size.fetch_sub(n, relaxed);
+	return {head, n};
+}
+
+g *globrunq_spread(p *pp, glist l)
+{
+	g *gp = l.head;
+	if (gp == nullptr)
+		return nullptr;
+	g *more = gp->schedlink;
+	for (u32 i = 1; i < l.n; i++) {
+		/* Read before the put: once on the ring, another P may
+		 * take the G and reuse its link. */
+		g *after = more->schedlink;
+		runq_put_tail(pp, more);
+		more = after;
+	}
 	gp->schedlink = nullptr;
 	return gp;
 }

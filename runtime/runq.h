@@ -19,7 +19,18 @@
  * queue in one batch (so the cost of the lock is amortised).
  *
  * Global queue: an intrusive FIFO through g->schedlink under sched.lock,
- * with an atomic size for lock-free emptiness checks.
+ * with an atomic size for lock-free emptiness checks, cut into batches:
+ *   INV-GLOBQ-1: sched.runq_head heads a batch; the first G of each batch
+ *     names its last G and its length (g->globq_tail, globq_n), and that
+ *     last G's schedlink is the next batch's first G.  A batch holds at
+ *     most GLOBQ_BATCH_MAX Gs; the other Gs' globq fields mean nothing.
+ * A P takes whole batches (one ring overflow's, or a single G), so it
+ * holds sched.lock for a read or two per batch, and follows the links
+ * to fill its ring after the unlock.  Following them under the lock, a
+ * cache miss each (the Gs were queued by another CPU, often long ago),
+ * held it for up to 128 misses while the spawning P waited to queue
+ * its next overflow: spawn+join at procs 2 spent 15% of its samples in
+ * that walk and in the waiters' sleep.
  */
 #pragma once
 
@@ -125,13 +136,30 @@ g *runq_steal(p *pp, p *victim, bool take_runnext);
  * Context: sched.lock held; the caller owns @pp (a P being retired). */
 void runq_drain_to_global_locked(p *pp);
 
+/* A ring overflow's batch: half a ring and the G that overflowed it. */
+constexpr u32 GLOBQ_BATCH_MAX = RUNQ_SIZE / 2 + 1;
+
 /* Global queue.  Context: sched.lock held. */
 void globrunq_put_locked(g *gp);
+/* Queue the chain @head..@tail (@n Gs, linked by schedlink); a chain
+ * longer than a batch is cut into batches (a walk of the chain, which
+ * its maker has just written). */
 void globrunq_put_batch_locked(g *head, g *tail, u32 n);
-/* Take a fair share for @pp: returns one G, moves up to @max - 1 more
- * (0: no limit beyond half a ring) onto @pp's ring.  With @max != 1 the
- * caller must know @pp's ring is empty, so that the moves cannot overflow
- * it (an overflow would take sched.lock again). */
-g *globrunq_get_locked(p *pp, u32 max);
+
+/* Gs taken off the global queue, still linked by schedlink. */
+struct glist {
+	g *head = nullptr;
+	u32 n = 0;
+};
+/* Take a share for a P: one G if @one (the fairness check, whatever
+ * the P's ring holds), else whole batches, the first always, more while
+ * the total stays within a fair share (the queue's length over procs,
+ * plus one, at most half a ring).  Context: sched.lock held. */
+glist globrunq_take_locked(bool one);
+/* The first G of @l (nullptr if none), the others put on @pp's ring in
+ * their order; without @one, @pp's ring must have been empty (as it is
+ * when its owner looks at the global queue for want of work), so that
+ * they fit.  Context: @pp's owner, sched.lock not held. */
+g *globrunq_spread(p *pp, glist l);
 
 } // namespace gort::rt

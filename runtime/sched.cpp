@@ -630,18 +630,18 @@ top:
 	if (pp->schedtick.load(relaxed) % 61 == 0 &&
 	    sched.runq_size.load(relaxed) > 0) {
 		lock(&sched.lock);
-		g *gp = globrunq_get_locked(pp, 1);
+		glist l = globrunq_take_locked(true);
 		unlock(&sched.lock);
-		if (gp != nullptr)
+		if (g *gp = globrunq_spread(pp, l))
 			return gp;
 	}
 	if (g *gp = runq_get(pp, inherit))
 		return gp;
 	if (sched.runq_size.load(relaxed) > 0) {
 		lock(&sched.lock);
-		g *gp = globrunq_get_locked(pp, 0);
+		glist l = globrunq_take_locked(false);
 		unlock(&sched.lock);
-		if (gp != nullptr)
+		if (g *gp = globrunq_spread(pp, l))
 			return gp;
 	}
 
@@ -691,9 +691,9 @@ top:
 	/* Nothing: give the P back. */
 	lock(&sched.lock);
 	if (sched.runq_size.load(relaxed) > 0) {
-		g *gp = globrunq_get_locked(pp, 0);
+		glist l = globrunq_take_locked(false);
 		unlock(&sched.lock);
-		return gp;
+		return globrunq_spread(pp, l);
 	}
 	pidleput_locked(releasep(mp));
 	unlock(&sched.lock);

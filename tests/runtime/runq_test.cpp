@@ -1,7 +1,8 @@
 /*
  * tests/runtime/runq_test.cpp - the per-P run queue on its own: owner
- * FIFO order, runnext, steal-half, overflow to the global queue, and no G
- * seen twice when thieves race the owner.
+ * FIFO order, runnext, steal-half, overflow to the global queue, the
+ * global queue's batches, and no G seen twice when thieves race the
+ * owner.
  */
 #include "runtime/runq.h"
 
@@ -83,6 +84,107 @@ TEST(runq, full_ring_moves_half_to_the_global_queue)
 	EXPECT_EQ(runq_len(&f.a), RUNQ_SIZE / 2);
 	/* Oldest half first in the global queue, in order. */
 	EXPECT_EQ(sched.runq_head, &f.gs[0]);
+}
+
+/* Take from the global queue for @pp as its owner does. */
+static glist take(bool one)
+{
+	lock(&sched.lock);
+	glist l = globrunq_take_locked(one);
+	unlock(&sched.lock);
+	return l;
+}
+
+/* The Gs of @l, in order, as globrunq_spread() hands them to @pp. */
+static std::vector<g *> spread(p *pp, glist l)
+{
+	std::vector<g *> got;
+	if (g *gp = globrunq_spread(pp, l))
+		got.push_back(gp);
+	bool inherit;
+	while (g *gp = runq_get(pp, &inherit))
+		got.push_back(gp);
+	return got;
+}
+
+static std::vector<g *> range(fixture &f, size_t from, size_t to)
+{
+	std::vector<g *> v;
+	for (size_t i = from; i < to; i++)
+		v.push_back(&f.gs[i]);
+	return v;
+}
+
+/* Queue gs[from, to) as one batch, as a ring overflow does. */
+static void put_batch(fixture &f, size_t from, size_t to)
+{
+	for (size_t i = from; i + 1 < to; i++)
+		f.gs[i].schedlink = &f.gs[i + 1];
+	lock(&sched.lock);
+	globrunq_put_batch_locked(&f.gs[from], &f.gs[to - 1], u32(to - from));
+	unlock(&sched.lock);
+}
+
+TEST(runq, the_global_queue_hands_out_whole_batches_in_order)
+{
+	constexpr u32 B = GLOBQ_BATCH_MAX; /* one overflow's batch */
+	fixture f(2 * B + 1);
+	put_batch(f, 0, B);
+	put_batch(f, B, 2 * B);
+	put_batch(f, 2 * B, 2 * B + 1); /* a G on its own */
+
+	/* A fair share at procs 2 is (2B + 1) / 2 + 1: the first batch
+	 * whole, not the second, which would pass it. */
+	glist l = take(false);
+	EXPECT_EQ(l.n, B);
+	EXPECT_EQ(spread(&f.b, l), range(f, 0, B));
+	/* The fairness check's single G splits the next batch... */
+	l = take(true);
+	EXPECT_EQ(l.n, 1u);
+	EXPECT_EQ(spread(&f.b, l), range(f, B, B + 1));
+	/* ...whose rest is still a batch, taken whole though it passes a
+	 * fair share; the lone G stays. */
+	l = take(false);
+	EXPECT_EQ(l.n, B - 1);
+	EXPECT_EQ(spread(&f.b, l), range(f, B + 1, 2 * B));
+	EXPECT_EQ(sched.runq_size.load(), 1u);
+	EXPECT_EQ(spread(&f.b, take(false)), range(f, 2 * B, 2 * B + 1));
+	EXPECT_EQ(take(false).head, nullptr);
+	EXPECT_EQ(sched.runq_tail, nullptr);
+}
+
+TEST(runq, the_global_queue_joins_small_batches_up_to_a_fair_share)
+{
+	fixture f(10);
+	lock(&sched.lock);
+	for (auto &gp : f.gs)
+		globrunq_put_locked(&gp);
+	unlock(&sched.lock);
+	glist l = take(false); /* 10 / 2 + 1 */
+	EXPECT_EQ(l.n, 6u);
+	EXPECT_EQ(spread(&f.b, l), range(f, 0, 6));
+	l = take(false); /* 4 / 2 + 1 */
+	EXPECT_EQ(spread(&f.b, l), range(f, 6, 9));
+	EXPECT_EQ(spread(&f.b, take(false)), range(f, 9, 10));
+}
+
+TEST(runq, a_long_list_for_the_global_queue_is_cut_into_batches)
+{
+	constexpr u32 N = 2 * GLOBQ_BATCH_MAX + 42;
+	fixture f(N);
+	put_batch(f, 0, N);
+	/* At procs 1 a fair share is all of it, but half a ring: one
+	 * batch a take. */
+	sched.procs.store(1);
+	size_t at = 0;
+	for (u32 want : {GLOBQ_BATCH_MAX, GLOBQ_BATCH_MAX, 42u}) {
+		glist l = take(false);
+		EXPECT_EQ(l.n, want);
+		EXPECT_EQ(spread(&f.b, l), range(f, at, at + want));
+		at += want;
+	}
+	EXPECT_EQ(at, N);
+	EXPECT_EQ(sched.runq_size.load(), 0u);
 }
 
 TEST(runq, racing_thieves_never_see_a_g_twice)
