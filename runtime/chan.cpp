@@ -350,7 +350,7 @@ void chan_block_forever(const char *reason)
 		fatal("chan: a goroutine blocked on a nil channel was woken");
 	}
 	if (current_m() == nullptr) /* not a goroutine inside blocking() */
-		sched.foreign_used.store(true, std::memory_order_relaxed);
+		foreign_used_note();
 	std::atomic<u32> never{0};
 	for (;;)
 		futex_wait(&never, 0, -1);

@@ -583,7 +583,7 @@ static inline void runqput_on(m *mp, g *gp, bool next)
 	globrunq_put_locked(gp);
 	unlock(&sched.lock);
 	if (mp == nullptr)
-		sched.foreign_used.store(true, relaxed);
+		foreign_used_note();
 	wakep();
 }
 

@@ -296,7 +296,17 @@ struct p {
 
 constexpr u32 MAX_PROCS = 1024;
 
+/*
+ * The fields are grouped by who writes them and how often, each group on
+ * lines of its own: a read-mostly field on a line that another CPU
+ * writes is a miss at each read.  sched.stopping, read at every direct
+ * switch and every start in place, once shared a line with goidgen
+ * (bumped every 16 spawns) and the spawn-G pool's counters, and that
+ * read was a quarter of g_next_in_place()'s samples in spawn+join at
+ * procs 2.
+ */
 struct sched_state {
+	/* Written under the lock or by its takers, all the time. */
 	rt_lock lock;
 
 	/* Global run queue; lock. */
@@ -315,45 +325,46 @@ struct sched_state {
 	u64 mnext = 0;	      /* next M id; lock */
 	std::atomic<u32> nmspinning{0};
 
-	/* Ps; allp[i] is constant once allocated. */
-	std::atomic<u32> procs{0};
-	p *allp[MAX_PROCS] = {};
-
 	/* Free Gs, handed out lowest address first (slot_index.h); lock. */
-	slot_index gfree;
+	alignas(64) slot_index gfree;
+	/* Goroutine ids, taken GOID_BATCH at a time by each P. */
 	std::atomic<u64> goidgen{0};
 	/* Goroutines spawned by threads with no P; the rest are counted
 	 * per P (goroutine_count()). */
 	std::atomic<i64> ngoroutines{0};
 
+	/* The one M that sleeps until the earliest timer; lock. */
+	alignas(64) m *timer_waiter = nullptr;
+	std::atomic<i64> timer_wait_until{0};
+	/* Network poller: when netpoll() last returned; 0 while an M is
+	 * blocked in it (at most one is). */
+	std::atomic<i64> lastpoll{0};
+	/* sysmon (sysmon.cpp). */
+	std::atomic<u32> sysmon_note{0};
+	bool sysmon_sleeping = false; /* lock */
+	bool sysmon_started = false;
+	pthread_t sysmon_thread{};
+
+	/* Read-mostly from here on: written at run()'s start and end, by
+	 * set_procs(), or once. */
+	alignas(64) std::atomic<u32> procs{0};
 	/* Life of run(). */
 	std::atomic<bool> running{false};
 	std::atomic<bool> stopping{false}; /* the main G returned */
+	/* A thread with no P used the runtime (deadlock.cpp); set once,
+	 * and read before it is stored (foreign_used_note()). */
+	std::atomic<bool> foreign_used{false};
+	bool deadlock_check = true;
 	int main_result = 0;
 	m *m0 = nullptr;
-	bool deadlock_check = true;
-	std::atomic<bool> foreign_used{false}; /* see deadlock.cpp */
-
-	/* The one M that sleeps until the earliest timer; lock. */
-	m *timer_waiter = nullptr;
-	std::atomic<i64> timer_wait_until{0};
-
 	usize stack_size = 0;	    /* 0: stack_default_size() */
 	u32 max_threads = 0;	    /* newm() refuses beyond this many Ms */
 	u32 ncpu = 0;		    /* CPUs this process may use, at run() */
 	bool async_preempt = false; /* SIGURG preemption is on (preempt.h) */
 	i64 time_slice_ns = 0;	    /* preempt.h */
 	i64 idle_m_exit_ns = 0;	    /* an idle M beyond the cache exits then */
-
-	/* Network poller: when netpoll() last returned; 0 while an M is
-	 * blocked in it (at most one is). */
-	std::atomic<i64> lastpoll{0};
-
-	/* sysmon (sysmon.cpp). */
-	std::atomic<u32> sysmon_note{0};
-	bool sysmon_sleeping = false; /* lock */
-	bool sysmon_started = false;
-	pthread_t sysmon_thread{};
+	/* Ps; allp[i] is constant once allocated. */
+	p *allp[MAX_PROCS] = {};
 };
 
 /* What run() was asked for (gort::config, defaults applied by api.cpp). */
@@ -453,6 +464,14 @@ i64 goroutine_count();
 u64 in_place_starts();
 i64 goroutine_count_locked();
 void ready(g *gp);
+
+/* A thread with no P used the runtime (sched.foreign_used): stored only
+ * if not yet, so that its read-mostly line stays shared. */
+inline void foreign_used_note()
+{
+	if (!sched.foreign_used.load(std::memory_order_relaxed))
+		sched.foreign_used.store(true, std::memory_order_relaxed);
+}
 void park(bool (*unlock)(g *gp, void *arg), void *arg, const char *reason);
 /* yield(): requeue the running G; traced as @why (go_yield, or
  * go_preempt when a preemption asked for it).  gosched() is

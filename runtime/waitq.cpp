@@ -13,7 +13,7 @@ void waiter_init(waiter *w)
 	w->note.store(0, std::memory_order_relaxed);
 	w->next = nullptr;
 	if (w->gp == nullptr && current_m() == nullptr)
-		sched.foreign_used.store(true, std::memory_order_relaxed);
+		foreign_used_note();
 }
 
 void waiter_block(waiter *w, rt_lock *l, const char *reason)
