@@ -1,11 +1,12 @@
 /*
  * tests/sync/wait_group_test.cpp - wait_group: many waiters released at
- * once, reuse, use from plain threads, and Go's panic on a negative
- * counter.
+ * once, reuse, use from plain threads, Go's panic on a negative
+ * counter, and a cache line of its own.
  */
 #include <gort.h>
 
 #include <atomic>
+#include <cstdint>
 #include <gtest/gtest.h>
 #include <string>
 #include <thread>
@@ -86,4 +87,23 @@ TEST(wait_group, negative_counter_panics_with_gos_message)
 	wg.add(1); /* still usable */
 	wg.done();
 	wg.wait();
+}
+
+TEST(wait_group, has_a_cache_line_to_itself)
+{
+	/* Its neighbours on a goroutine's stack are written by go() at each
+	 * call, and done() comes from other CPUs (gort/wait_group.h). */
+	static_assert(alignof(gort::wait_group) == 64);
+	static_assert(sizeof(gort::wait_group) == 64);
+	struct frame {
+		void *before;
+		gort::wait_group wg;
+		void *after;
+	} f{};
+	auto line = [](const void *p) {
+		return reinterpret_cast<std::uintptr_t>(p) / 64;
+	};
+	EXPECT_NE(line(&f.before), line(&f.wg));
+	EXPECT_NE(line(&f.after), line(&f.wg));
+	EXPECT_EQ(line(&f.wg), line(reinterpret_cast<char *>(&f.wg) + 63));
 }
