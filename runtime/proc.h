@@ -145,7 +145,9 @@ struct alignas(64) g {
 	 * that line alone: the last line's fields are written and read
 	 * only for a larger closure, the main G's argument or a stack size
 	 * of its own (spawn_kind::own).  A spawn G never runs, so the rest
-	 * stays as the pool made it, and nobody reads it.
+	 * stays as the pool made it: nothing reads it on the way from go()
+	 * to the start but the global queue's batch fields (globq_*), in
+	 * the first G of a batch only.
 	 */
 	alignas(64) std::atomic<gstatus> status{gstatus::idle};
 	bool is_main = false; /* the G running run()'s function */

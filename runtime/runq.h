@@ -157,9 +157,11 @@ struct glist {
  * plus one, at most half a ring).  Context: sched.lock held. */
 glist globrunq_take_locked(bool one);
 /* The first G of @l (nullptr if none), the others put on @pp's ring in
- * their order; without @one, @pp's ring must have been empty (as it is
- * when its owner looks at the global queue for want of work), so that
- * they fit.  Context: @pp's owner, sched.lock not held. */
+ * their order.  For more than one, @pp's ring must have been empty (as
+ * it is when its owner looks at the global queue for want of work), so
+ * that they fit; if not, the overflow goes back to the global queue.
+ * Publishes no wake-up: the caller's (sched.cpp).  Context: @pp's
+ * owner, sched.lock not held. */
 g *globrunq_spread(p *pp, glist l);
 
 } // namespace gort::rt

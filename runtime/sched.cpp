@@ -509,6 +509,20 @@ static g *netpoll_block(m *mp)
 	return netpoll_take(pp, list);
 }
 
+/* Put what globrunq_take_locked() took on @pp's ring; returns the G to
+ * run.  More than one: they were published on the global queue, and
+ * until now an M idling its P under sched.lock saw them there; taken
+ * out under the lock and put on the ring after it, they are Gs queued
+ * on this M's own P, so INV-SCHED-2's exception applies (wakep_local()),
+ * as after a go(). */
+static g *globrunq_spread_wake(p *pp, glist l)
+{
+	g *gp = globrunq_spread(pp, l);
+	if (l.n > 1)
+		wakep_local();
+	return gp;
+}
+
 /* Four passes over the other Ps in a random order; see the header. */
 static g *steal_work(m *mp, p *pp)
 {
@@ -641,7 +655,7 @@ top:
 		lock(&sched.lock);
 		glist l = globrunq_take_locked(false);
 		unlock(&sched.lock);
-		if (g *gp = globrunq_spread(pp, l))
+		if (g *gp = globrunq_spread_wake(pp, l))
 			return gp;
 	}
 
@@ -693,7 +707,7 @@ top:
 	if (sched.runq_size.load(relaxed) > 0) {
 		glist l = globrunq_take_locked(false);
 		unlock(&sched.lock);
-		return globrunq_spread(pp, l);
+		return globrunq_spread_wake(pp, l);
 	}
 	pidleput_locked(releasep(mp));
 	unlock(&sched.lock);
@@ -886,7 +900,10 @@ void schedule_loop(m *mp)
 				return;
 			if (mp->spinning)
 				resetspinning(mp);
-			if (gp->lockedm != nullptr && gp->lockedm != mp) {
+			/* A spawn G never ran, so it is not locked: its
+			 * lockedm's line is not read (struct g). */
+			if (gp->spawn == spawn_kind::none &&
+			    gp->lockedm != nullptr && gp->lockedm != mp) {
 				startlockedm(mp, gp);
 				continue;
 			}
