@@ -304,9 +304,8 @@ static GORT_NOINLINE void switch_to_g(g *gp, m *mp, g *next)
  * sched.lock.  (A P's retirement is a flag on the P's own line, not a
  * compare with sched.procs, which once shared a line with
  * sched.nmspinning that the other Ps' Ms write as they spin; and not a
- * 61st-tick check,
- * since a chain of Gs that each inherit the slice never moves the
- * tick, and sysmon does not watch a retiring P.) */
+ * 61st-tick check, since a chain of Gs that each inherit the slice never
+ * moves the tick, and sysmon does not watch a retiring P.) */
 GORT_ALWAYS_INLINE static bool switch_direct_allowed(m *mp, p *pp)
 {
 	return mp->lockedg == nullptr &&

@@ -474,6 +474,7 @@ inline void foreign_used_note()
 	if (!sched.foreign_used.load(std::memory_order_relaxed))
 		sched.foreign_used.store(true, std::memory_order_relaxed);
 }
+
 void park(bool (*unlock)(g *gp, void *arg), void *arg, const char *reason);
 /* yield(): requeue the running G; traced as @why (go_yield, or
  * go_preempt when a preemption asked for it).  gosched() is
