@@ -212,21 +212,6 @@ std::optional<T> recv_within(const gort::chan<T> &ch, std::chrono::seconds d)
 	return got;
 }
 
-/* Wait until main is the only goroutine left.  One still alive when
- * run() returns is discarded without running its destructors, as Go
- * discards goroutines at exit, and the asan preset reports what it
- * captured as leaked.  A goroutine whose last act is to send its result
- * can be stopped by a preemption request right after the send (chan
- * operations check for one), before it has destroyed anything.  Called
- * on the passing path only: after a failed assertion a goroutine may stay
- * parked for ever.  Yielding, not sleeping: each pass lets the others run
- * to their end. */
-void join_goroutines()
-{
-	while (gort::num_goroutine() > 1)
-		gort::yield();
-}
-
 /* Failures seen by many goroutines: counted, the first one kept. */
 struct failures {
 	std::mutex mu;
@@ -488,7 +473,7 @@ TEST(net, read_deadline_times_out_then_no_deadline_clears_it)
 			EXPECT_TRUE(ok(t.server.write("back").err));
 			auto r3 = read_full(t.client, buf, 4);
 			EXPECT_EQ(std::string(buf, r3.value), "back");
-			join_goroutines();
+			gort_test::join_goroutines();
 		},
 		gort::config{.procs = 1});
 }
@@ -551,7 +536,7 @@ TEST(net, a_deadline_set_while_a_read_is_blocked_wakes_it)
 			ASSERT_TRUE(r.has_value());
 			EXPECT_TRUE(is_err(r->err, net::errc::timeout));
 			EXPECT_GE(clk::now(), dl);
-			join_goroutines();
+			gort_test::join_goroutines();
 		},
 		gort::config{.procs = 1});
 }
@@ -667,7 +652,7 @@ TEST(net, close_wakes_a_blocked_read_and_a_second_close_fails)
 			auto e = t.client.read(buf, 4);
 			EXPECT_TRUE(is_err(e.err, net::errc::eof));
 			EXPECT_TRUE(ok(t.client.close()));
-			join_goroutines();
+			gort_test::join_goroutines();
 		},
 		gort::config{.procs = 1});
 }
@@ -705,7 +690,7 @@ TEST(net, close_wakes_a_blocked_write)
 			EXPECT_GT(r->value, 0u);
 			EXPECT_LT(r->value, size);
 			EXPECT_TRUE(ok(t.server.close()));
-			join_goroutines();
+			gort_test::join_goroutines();
 		},
 		gort::config{.procs = 1});
 }
@@ -742,7 +727,7 @@ TEST(net, close_wakes_a_blocked_accept_and_a_blocked_read_from)
 			}
 			EXPECT_TRUE(is_err(ln.close(), net::errc::closed));
 			EXPECT_TRUE(is_err(pc.close(), net::errc::closed));
-			join_goroutines();
+			gort_test::join_goroutines();
 		},
 		gort::config{.procs = 1});
 }
@@ -786,7 +771,7 @@ TEST(net, peer_reset_gives_connection_reset_then_eof)
 			auto w = t.server.write("x");
 			EXPECT_TRUE(is_err(w.err, std::errc::broken_pipe));
 			EXPECT_TRUE(ok(t.server.close()));
-			join_goroutines();
+			gort_test::join_goroutines();
 		},
 		gort::config{.procs = 1});
 }

@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include "../race_build.h"
+#include "proc_util.h"
 #include <memory>
 #include <string>
 #include <thread>
@@ -381,6 +382,8 @@ TEST(chan, daisy_chain_of_a_hundred_thousand_goroutines)
 		}
 		gort::go([left] { left.send(1); });
 		got = *leftmost.recv();
+		/* Each link still holds its two channels after its send. */
+		gort_test::join_goroutines();
 	});
 	EXPECT_EQ(got, N + 1);
 }

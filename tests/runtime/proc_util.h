@@ -1,9 +1,11 @@
 /*
  * tests/runtime/proc_util.h - small helpers the tests share: resident
- * memory, thread count and sleeps of this process, and running a program from
- * tests/crash/ to check how it ended.
+ * memory, thread count and sleeps of this process, running a program from
+ * tests/crash/ to check how it ended, and joining a test's goroutines.
  */
 #pragma once
+
+#include <gort.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -169,5 +171,20 @@ struct capture_stderr {
 		return s;
 	}
 };
+
+/* Wait until main is the only goroutine left.  One still alive when
+ * run() returns is discarded without running its destructors, as Go
+ * discards goroutines at exit, and the asan preset reports what it
+ * captured as leaked.  A goroutine whose last act is to send its result
+ * can be stopped by a preemption request right after the send (chan
+ * operations check for one), before it has destroyed anything.  Called
+ * on the passing path only: after a failed assertion a goroutine may stay
+ * parked for ever.  Yielding, not sleeping: each pass lets the others run
+ * to their end. */
+inline void join_goroutines()
+{
+	while (gort::num_goroutine() > 1)
+		gort::yield();
+}
 
 } // namespace gort_test

@@ -6,6 +6,8 @@
  */
 #include <gort.h>
 
+#include "proc_util.h"
+
 #include <atomic>
 #include <chrono>
 #include <gtest/gtest.h>
@@ -94,6 +96,8 @@ TEST(select, blocks_without_polling_until_a_case_is_ready)
 					got = *v;
 				}));
 			getrusage(RUSAGE_SELF, &after);
+			/* The sender still owns copies of a and b. */
+			gort_test::join_goroutines();
 		},
 		gort::config{.procs = 2});
 	auto us = [](const struct timeval &t) {
