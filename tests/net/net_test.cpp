@@ -429,6 +429,7 @@ TEST(net, echo_over_ten_thousand_connections_open_at_once)
 			e.clients.wait();
 			ln.close();
 			e.servers.wait();
+			gort_test::join_goroutines(); /* conns, the listener */
 		},
 		gort::config{.procs = 2});
 	EXPECT_EQ(e.fails.count, 0) << "first failure: " << e.fails.first;
@@ -1433,6 +1434,7 @@ TEST(net, a_plain_thread_dials_a_goroutine_server)
 			ln.close();
 			servers.wait();
 			EXPECT_EQ(fails.count, 0) << fails.first;
+			gort_test::join_goroutines(); /* their conns */
 		},
 		gort::config{.procs = 1});
 }

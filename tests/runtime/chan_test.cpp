@@ -50,6 +50,7 @@ TEST(chan, unbuffered_ping_pong_at_procs_1_and_2)
 				}
 				ping.close();
 				EXPECT_FALSE(pong.recv().has_value());
+				gort_test::join_goroutines();
 			},
 			gort::config{.procs = procs});
 		EXPECT_EQ(sum, 10000L * 9999 / 2 + 10000);
@@ -351,6 +352,7 @@ TEST(chan, concurrent_prime_sieve)
 		}
 		done.close();
 		wg.wait();
+		gort_test::join_goroutines();
 	});
 	ASSERT_EQ(primes.size(), 1000u);
 	EXPECT_EQ(primes.front(), 2);
@@ -420,6 +422,7 @@ void fan_out_fan_in(int procs, int items, int workers)
 				seen[r]++;
 				total++;
 			}
+			gort_test::join_goroutines();
 		},
 		gort::config{.procs = procs});
 	EXPECT_EQ(total, items);
@@ -461,6 +464,7 @@ TEST(chan, plain_threads_and_goroutines_share_channels)
 		for (int v : to_goroutines)
 			sum += v;
 		t.join();
+		gort_test::join_goroutines();
 	});
 	EXPECT_EQ(sum, 2L * 5050);
 }

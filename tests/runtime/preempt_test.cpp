@@ -481,6 +481,8 @@ TEST(preempt, malloc_and_printf_heavy_goroutines_are_not_stopped_inside_libc)
 			}
 			stop = true;
 			wg.wait();
+			gort_test::
+				join_goroutines(); /* the allocator's vector */
 		},
 		fast_slices(2));
 	std::fclose(devnull);
@@ -607,6 +609,7 @@ TEST(preempt, goroutines_are_stopped_only_in_the_programs_own_code)
 			gort::sleep(300ms);
 			stop = true;
 			wg.wait();
+			gort_test::join_goroutines(); /* their vectors */
 		},
 		fast_slices());
 	std::fclose(devnull);
@@ -965,6 +968,7 @@ TEST(preempt, signals_interrupting_the_runtimes_waits_leak_no_eintr)
 				       wg.done();
 			});
 			wg.wait();
+			gort_test::join_goroutines(); /* their conns */
 			ln.close();
 			plain.join();
 		},

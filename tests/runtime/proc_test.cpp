@@ -215,6 +215,7 @@ TEST(go, move_only_arguments_and_callables)
 			},
 			std::move(p));
 		wg.wait();
+		gort_test::join_goroutines();
 	});
 	EXPECT_EQ(got, 10);
 }
@@ -351,6 +352,7 @@ void random_stress(int procs, int roots, unsigned seed)
 				gort::go(body, seed + unsigned(i), 0);
 			}
 			wg.wait();
+			gort_test::join_goroutines(); /* copies of body */
 		},
 		gort::config{.procs = procs});
 	EXPECT_EQ(finished.load(), spawned.load());

@@ -161,6 +161,7 @@ TEST(select, a_blocked_select_is_woken_by_close)
 			     gort::recv_case(b, [&](std::optional<int> v) {
 				     closed_seen = !v.has_value();
 			     }));
+		gort_test::join_goroutines();
 	});
 	EXPECT_TRUE(closed_seen);
 }

@@ -470,6 +470,7 @@ TEST(os, read_file_of_a_fifo_does_not_stop_other_goroutines_at_procs_1)
 				wg.done();
 			});
 			wg.wait();
+			gort_test::join_goroutines(); /* the data read */
 		},
 		gort::config{.procs = 1});
 	done = true;

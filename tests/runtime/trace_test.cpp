@@ -7,6 +7,8 @@
 #include "runtime/proc.h"
 
 #include <gort.h>
+
+#include "proc_util.h"
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -350,6 +352,7 @@ TEST(trace, records_handoffs_netpoll_wakeups_steals_and_preemptions)
 				stop = true;
 				wg.wait();
 			}
+			gort_test::join_goroutines(); /* the accepted conn */
 			ASSERT_TRUE(gort::trace_stop());
 		},
 		gort::config{.procs = 1});
