@@ -19,7 +19,7 @@
 #include "arch/arch.h"
 #include "runtime/panic.h"
 #include "runtime/runq.h"
-#include "runtime/sanitizer.h" /* GORT_TSAN */
+#include "runtime/sanitizer.h" /* GORT_TSAN, GORT_ASAN */
 #include "runtime/stack.h"
 #include "runtime/sysalloc.h"
 
@@ -120,6 +120,16 @@ static int main_program(struct dl_phdr_info *info, size_t, void *data)
 	uptr ghi = reinterpret_cast<uptr>(__stop_gort_text);
 	if (glo < hi && ghi > lo)
 		return 1; /* gort's code inside .text: cannot tell apart */
+#ifdef GORT_ASAN
+	/* ASan's runtime linked into the program (clang links it so, and
+	 * gcc with -static-libasan) lies in .text too: its allocator (with
+	 * its locks) and its fiber-switch bookkeeping would be preemptible.
+	 * Cooperative then.  gcc's usual libasan.so is an object of its own,
+	 * never preempted, like libc. */
+	uptr asan = reinterpret_cast<uptr>(&__sanitizer_start_switch_fiber);
+	if (asan >= lo && asan < hi)
+		return 1;
+#endif
 	g_ranges[g_nranges++] = {lo, hi};
 	g_usable = true;
 	return 1;
@@ -293,14 +303,6 @@ void preempt_init(bool wanted)
 		return;
 #ifdef GORT_TSAN
 	return; /* TSan defers signals: the handler would run too late */
-#endif
-#ifdef GORT_ASAN
-	/* Under heavy preemption (tests/net's 10,000 connections) ASan
-	 * reports "starting fiber switch while in fiber switch" now and then
-	 * when preempted goroutines are pinned; the switch annotations look
-	 * balanced and release builds run clean, but until that is
-	 * understood ASan builds preempt cooperatively only. */
-	return;
 #endif
 	if (!g_handler_installed) {
 		bool seen = false;
