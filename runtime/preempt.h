@@ -74,6 +74,11 @@ void preempt_thread_init(m *mp);
  * needs watching. */
 i64 preempt_watch(i64 now);
 
+/* run() is ending: ask the G running on every running P to yield now,
+ * with no slice to wait for, so that its M reaches the scheduler and
+ * leaves.  Context: m0, after the main G returned. */
+void preempt_all_running();
+
 /* SIGURGs sysmon has sent since the process began (wrapping); for the
  * tests. */
 u32 preempt_signals_sent();

@@ -384,6 +384,14 @@ static bool preemptone(p *pp, bool prewake)
 	return signalled;
 }
 
+void preempt_all_running()
+{
+	u32 procs = sched.procs.load(std::memory_order_acquire);
+	for (u32 i = 0; i < procs; i++)
+		if (sched.allp[i]->status.load(relaxed) == pstatus::running)
+			preemptone(sched.allp[i], false);
+}
+
 /*
  * When a slice began, sysmon knows only to within its own period: it
  * sees the tick move at its next look.  So it sleeps until the slice is

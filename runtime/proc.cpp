@@ -1202,9 +1202,11 @@ int run_main(void (*fn)(void *), void *arg, const run_options &opt,
 	/* The main goroutine's work happens before run() returns (its
 	 * fiber released on itself when it ended, fiber_entry). */
 	race_acquire(&static_cast<g *>(h)->f);
-	sysmon_stop();
 
-	/* Wait for every other M to leave, then reclaim everything. */
+	/* Wait for every other M to leave, then reclaim everything.  An M
+	 * leaves at its next pass through the scheduler, and sysmon asks
+	 * the Gs that run on to yield meanwhile (sysmon_until_stopped()):
+	 * m0 itself may have been running one until now. */
 	for (;;) {
 		m0->park.store(0, relaxed);
 		lock(&sched.lock);
@@ -1214,6 +1216,7 @@ int run_main(void (*fn)(void *), void *arg, const run_options &opt,
 			break;
 		futex_wait(&m0->park, 0, -1);
 	}
+	sysmon_stop();
 	for (m *mp = sched.allm; mp != nullptr;) {
 		m *next = mp->alllink;
 		if (mp != m0) {

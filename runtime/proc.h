@@ -345,6 +345,8 @@ struct sched_state {
 	std::atomic<u32> sysmon_note{0};
 	bool sysmon_sleeping = false; /* lock */
 	bool sysmon_started = false;
+	/* Set by sysmon_stop(): the stop phase is over (sysmon.cpp). */
+	std::atomic<bool> sysmon_exit{false};
 	pthread_t sysmon_thread{};
 
 	/* Read-mostly from here on: written at run()'s start and end, by

@@ -30,8 +30,13 @@
  * then take its time and allocate while the thread the signal
  * interrupted stays where it was, whatever lock it held.
  *
+ * When run() ends, sysmon stays until every M but m0 has left, asking
+ * the Gs that run on to yield (sysmon_until_stopped()).
+ *
  * Fields: sched.sysmon_sleeping and the note belong to sched.lock;
- * p->sysmon_tick and p->sysmon_when are sysmon's alone.
+ * p->sysmon_tick and p->sysmon_when are sysmon's alone;
+ * sched.sysmon_exit is written by sysmon_stop() (release) and read by
+ * sysmon (acquire).
  */
 #include "runtime/proc.h"
 
@@ -184,6 +189,27 @@ static bool idle_long(i64 now, i64 *since)
 	return now - *since >= SYSMON_MAX_NS;
 }
 
+/*
+ * run() is ending (sched.stopping): every M leaves at its next pass
+ * through the scheduler, but one whose G runs on (a loop that never
+ * blocks) would keep run() waiting for ever.  So until sysmon_stop(),
+ * sysmon asks the G on every running P to yield, by signal where
+ * preemption is asynchronous, every STOP_ASK_NS, with no slice to wait
+ * for.  A G in a blocking system call still holds its M until the call
+ * returns; one that masks SIGURG, or loops without a runtime call where
+ * preemption is cooperative only, is never stopped.
+ */
+static constexpr i64 STOP_ASK_NS = 1000 * 1000;
+
+static void sysmon_until_stopped()
+{
+	while (!sched.sysmon_exit.load(acquire)) {
+		preempt_all_running();
+		futex_wait(&sched.sysmon_note, 0, STOP_ASK_NS);
+		sched.sysmon_note.store(0, relaxed);
+	}
+}
+
 static void *sysmon_main(void *)
 {
 	::prctl(PR_SET_NAME, "gort-sysmon", 0, 0, 0);
@@ -257,6 +283,7 @@ static void *sysmon_main(void *)
 		else
 			idle++;
 	}
+	sysmon_until_stopped();
 	return nullptr;
 }
 
@@ -264,6 +291,7 @@ void sysmon_start()
 {
 	sched.sysmon_note.store(0, relaxed);
 	sched.sysmon_sleeping = false;
+	sched.sysmon_exit.store(false, relaxed);
 	pthread_attr_t attr;
 	pthread_attr_init(&attr);
 	pthread_attr_setstacksize(&attr, 256 * 1024);
@@ -277,12 +305,13 @@ void sysmon_start()
 	sigquit_install();
 }
 
-/* run() is ending (sched.stopping is set): wake sysmon and join it. */
+/* run() has ended: every M but m0 has left.  Wake sysmon and join it. */
 void sysmon_stop()
 {
 	if (!sched.sysmon_started)
 		return;
 	sigquit_restore();
+	sched.sysmon_exit.store(true, std::memory_order_release);
 	lock(&sched.lock);
 	sysmon_wake_locked();
 	unlock(&sched.lock);

@@ -25,12 +25,14 @@
 #include <cfenv>
 #include <chrono>
 #include <cmath>
+#include <condition_variable>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <dlfcn.h>
 #include <gtest/gtest.h>
+#include <mutex>
 #include <pthread.h>
 #include <string>
 #include <sys/syscall.h>
@@ -1154,4 +1156,86 @@ TEST(preempt, a_declined_request_is_asked_again_within_a_tenth_of_a_slice)
 	EXPECT_EQ(found, 0);
 	ASSERT_GE(wakes, 0) << "no thread named gort-sysmon";
 	EXPECT_GE(wakes, 40);
+}
+
+namespace {
+
+/* Ends the test program with a failure, rather than letting it hang, if
+ * not disarmed within @d: for the tests that check that run() returns. */
+class exit_unless_disarmed {
+public:
+	exit_unless_disarmed(std::chrono::seconds d, const char *what)
+	    : t_([this, d, what] {
+		      std::unique_lock<std::mutex> g(mu_);
+		      if (cv_.wait_for(g, d, [this] { return disarmed_; }))
+			      return;
+		      std::fprintf(stderr, "FAILED: %s\n", what);
+		      std::_Exit(1);
+	      })
+	{}
+	~exit_unless_disarmed()
+	{
+		{
+			std::lock_guard<std::mutex> g(mu_);
+			disarmed_ = true;
+		}
+		cv_.notify_all();
+		t_.join();
+	}
+
+private:
+	std::mutex mu_;
+	std::condition_variable cv_;
+	bool disarmed_ = false;
+	std::thread t_;
+};
+
+/* Main returns while another goroutine runs on in @loop, at procs 2 (so
+ * that the loop has a P of its own): run() must return all the same,
+ * discarding it, as Go's exit does. */
+void run_returns_while_looping(gort::config cfg, void (*loop)())
+{
+	exit_unless_disarmed guard(60s, "run() did not return");
+	std::atomic<bool> looping{false};
+	int r = gort::run(
+		[&] {
+			gort::go([&] {
+				looping = true;
+				loop();
+			});
+			while (!looping.load())
+				gort::yield();
+			return 7;
+		},
+		cfg);
+	EXPECT_EQ(r, 7);
+}
+
+std::atomic<long> spins{0};
+
+} // namespace
+
+TEST(preempt, run_returns_while_a_goroutine_spins_without_calls)
+{
+	NEEDS_ASYNC();
+	run_returns_while_looping(gort::config{.procs = 2}, [] {
+		for (;;)
+			spins.fetch_add(1, std::memory_order_relaxed);
+	});
+	/* And the runtime works as before for the next run(). */
+	EXPECT_EQ(gort::run([] { return gort::num_goroutine(); }), 1);
+}
+
+/* Without the signal, a loop whose runtime calls never block (a buffered
+ * channel it fills and drains itself) yields at the request. */
+TEST(preempt, run_returns_while_a_goroutine_loops_on_calls_that_never_block)
+{
+	run_returns_while_looping(
+		gort::config{.procs = 2, .async_preempt = false}, [] {
+			gort::chan<int> ch(1);
+			for (;;) {
+				ch.send(1);
+				ch.recv();
+			}
+		});
 }
