@@ -76,7 +76,7 @@ i64 preempt_watch(i64 now);
 
 /* run() is ending: ask the G running on every running P to yield now,
  * with no slice to wait for, so that its M reaches the scheduler and
- * leaves.  Context: m0, after the main G returned. */
+ * leaves.  Context: sysmon, after the main G returned. */
 void preempt_all_running();
 
 /* SIGURGs sysmon has sent since the process began (wrapping); for the

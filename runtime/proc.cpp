@@ -1234,6 +1234,10 @@ int run_main(void (*fn)(void *), void *arg, const run_options &opt,
 	lock(&sched.lock);
 	g_walk w;
 	while (g *gp = g_walk_next(&w)) {
+		/* A request no one will honour, even on a G that ended:
+		 * sysmon's stop phase may have asked it just after its end
+		 * cleared its flag. */
+		preempt_clear(gp);
 		gstatus st = gp->status.load(relaxed);
 		if (st == gstatus::dead || st == gstatus::idle)
 			continue;
@@ -1245,7 +1249,6 @@ int run_main(void (*fn)(void *), void *arg, const run_options &opt,
 		}
 		if (g *sg = gp->held_spawn_g)
 			spawn_pool_put(sg, true);
-		preempt_clear(gp); /* a request no one will honour */
 		g_bury(gp);
 		fiber_destroy(&gp->f); /* its stack, and the G on it */
 	}

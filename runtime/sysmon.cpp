@@ -205,8 +205,22 @@ static void sysmon_until_stopped()
 {
 	while (!sched.sysmon_exit.load(acquire)) {
 		preempt_all_running();
-		futex_wait(&sched.sysmon_note, 0, STOP_ASK_NS);
-		sched.sysmon_note.store(0, relaxed);
+		/* The whole period, whatever else wakes sysmon: a declined
+		 * request pokes it (preempt_declined()), and asking again at
+		 * once would flood a G in libc or a system call with SIGURG.
+		 * A SIGQUIT still dumps: run() may be stuck here. */
+		i64 until = nanotime() + STOP_ASK_NS;
+		for (;;) {
+			if (g_sigquit.load(acquire))
+				sigquit_dump();
+			if (sched.sysmon_exit.load(acquire))
+				return;
+			i64 left = until - nanotime();
+			if (left <= 0)
+				break;
+			futex_wait(&sched.sysmon_note, 0, left);
+			sched.sysmon_note.store(0, relaxed);
+		}
 	}
 }
 
